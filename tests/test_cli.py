@@ -1,0 +1,136 @@
+"""The command line as a user runs it: output, exit codes, no tracebacks."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import CALLS, ROOT
+
+
+def run(*args, input=None, timeout=60):
+    proc = subprocess.run(
+        [sys.executable, "-m", "trainer", *args],
+        cwd=ROOT,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def test_replay_json_follows_the_contract():
+    proc = run("replay", str(CALLS / "complainer_good.yaml"), "--json")
+    assert proc.returncode == 0
+    data = json.loads(proc.stdout)
+    assert {"persona", "lesson", "outcome", "final_state", "turns"} <= set(data)
+    assert data["persona"] == "complainer" and data["outcome"] == "resolved"
+    assert set(data["turns"][0]) == {"agent", "acts", "customer", "state", "mood"}
+    assert data["turns"][0]["acts"][:2] == ["greet", "self_introduce"]
+
+
+def test_replay_plain_text_is_readable():
+    proc = run("replay", str(CALLS / "rushed_good.yaml"))
+    assert proc.returncode == 0 and "客户：喂" in proc.stdout and "结果 callback" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("persona: nobody\nturns: [您好]\n", "unknown persona 'nobody'"),
+        ("turns: [您好]\n", "file.yaml:1: persona: missing"),
+        ("persona: complainer\nturns: 您好\n", "file.yaml:2: turns: expected a list"),
+        ("persona: complainer\nturns: [您好\n", "invalid YAML"),
+        ("- just\n- a list\n", "a replay file is a mapping"),
+    ],
+)
+def test_replay_bad_files_exit_non_zero_with_a_message(tmp_path, content, message):
+    f = tmp_path / "file.yaml"
+    f.write_text(content, encoding="utf-8")
+    proc = run("replay", str(f), "--json")
+    assert proc.returncode == 1 and message in proc.stderr
+
+
+def test_replay_of_a_missing_file(tmp_path):
+    proc = run("replay", str(tmp_path / "nope.yaml"))
+    assert proc.returncode == 1 and "cannot read file" in proc.stderr
+
+
+def test_understand_one_line_and_a_file(tmp_path):
+    proc = run("understand", "您好，请问有什么可以帮您？", "--json")
+    assert json.loads(proc.stdout) == {"line": "您好，请问有什么可以帮您？", "acts": ["greet", "open_question"]}
+    f = tmp_path / "lines.txt"
+    f.write_text("您好\n\n對不起，給您添麻煩了\n" + "长" * 5000 + "\n\x07\x1b控制字符\n", encoding="utf-8")
+    proc = run("understand", "--file", str(f), "--json")
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r["acts"] for r in rows[:2]] == [["greet"], ["apologize"]]
+    assert len(rows) == 4 and proc.returncode == 0
+
+
+def test_understand_usage_errors(tmp_path):
+    assert run("understand", "--json").returncode == 2
+    bad = tmp_path / "gbk.txt"
+    bad.write_bytes("您好".encode("gbk"))
+    proc = run("understand", "--file", str(bad))
+    assert proc.returncode == 1 and "not valid UTF-8" in proc.stderr
+
+
+def test_validate_ok_and_broken(tmp_path):
+    proc = run("validate", "personas/")
+    assert proc.returncode == 0 and proc.stdout.count(": ok") == 4
+    broken = tmp_path / "broken.yaml"
+    text = (ROOT / "personas" / "rushed.yaml").read_text(encoding="utf-8").replace("to: interested", "to: intrested")
+    broken.write_text(text, encoding="utf-8")
+    proc = run("validate", str(broken), "personas/complainer.yaml")
+    assert proc.returncode == 1
+    assert f"{broken}:" in proc.stdout and "unknown state 'intrested' (did you mean 'interested'?)" in proc.stdout
+    assert "personas/complainer.yaml: ok" in proc.stdout
+
+
+def test_validate_hostile_files(tmp_path):
+    bomb = tmp_path / "bomb.yaml"
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    bomb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    big = tmp_path / "big.yaml"
+    with open(big, "wb") as f:
+        f.truncate(50 * 1024 * 1024)
+    proc = run("validate", str(bomb), str(big), timeout=30)
+    assert proc.returncode == 1
+    assert "expands to more than" in proc.stdout and "larger than the 1,000,000 allowed" in proc.stdout
+
+
+def test_schema_and_personas():
+    schema = json.loads(run("schema").stdout)
+    assert schema["title"] == "Call-center trainer persona" and "states" in schema["properties"]
+    listed = json.loads(run("personas", "--json").stdout)
+    assert [p["id"] for p in listed] == ["complainer", "expert", "legalistic", "rushed"]
+    assert "赶时间" in run("personas").stdout
+
+
+def test_chat_in_the_terminal():
+    script = "您好，我是客服小李\n\n" + "长" * 3000 + "\n/quit\n"
+    proc = run("chat", "complainer", "--seed", "1", input=script)
+    assert proc.returncode == 0
+    assert "来电振铃" in proc.stdout and "客户：" in proc.stdout and "怒气" in proc.stdout
+    assert "请输入您要说的话" in proc.stdout and "这句话太长了" in proc.stdout
+    assert "您挂断了电话" in proc.stdout and "坐席先挂断" in proc.stdout
+
+
+def test_chat_chooses_a_persona_and_survives_end_of_input():
+    proc = run("chat", input="9\n4\n刘女士您好，我是电信客服小周\n")
+    assert proc.returncode == 0 and "客户：喂" in proc.stdout and "请输入 1-4" in proc.stdout
+
+
+def test_unknown_persona_and_no_command():
+    proc = run("chat", "nobody")
+    assert proc.returncode == 1 and "unknown persona 'nobody'" in proc.stderr
+    assert run().returncode == 2
+
+
+def test_bench_turn_runs():
+    proc = run("bench", "turn", "--turns", "50")
+    assert proc.returncode == 0 and "p95" in proc.stdout

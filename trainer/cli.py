@@ -1,0 +1,332 @@
+"""The command line: `python -m trainer COMMAND` (contract in shared/design.md).
+
+Every command reports bad input as a message and a non-zero exit code, never
+a traceback: 1 for invalid content (a persona, a replay file), 2 for usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .yamlfile import FileProblem
+
+EXIT_INVALID = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int = EXIT_INVALID):
+        super().__init__(message)
+        self.code = code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args) or 0
+    except CliError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.code
+    except FileProblem as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("\n(interrupted)", file=sys.stderr)
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m trainer", description="Call-center role-play trainer")
+    sub = p.add_subparsers(metavar="COMMAND")
+
+    c = sub.add_parser("chat", help="role-play a call in the terminal")
+    c.add_argument("persona", nargs="?", help="persona id; omitted: choose from a list")
+    c.add_argument("--seed", type=int, default=0)
+    c.set_defaults(func=cmd_chat)
+
+    c = sub.add_parser("replay", help="replay a scripted call file")
+    c.add_argument("file")
+    c.add_argument("--json", action="store_true", help="print one JSON object")
+    c.set_defaults(func=cmd_replay)
+
+    c = sub.add_parser("understand", help="the acts of a line, or of each line of a file")
+    c.add_argument("line", nargs="?")
+    c.add_argument("--file", "-f")
+    c.add_argument("--json", action="store_true")
+    c.add_argument("--explain", action="store_true", help="show why each act was found")
+    c.set_defaults(func=cmd_understand)
+
+    c = sub.add_parser("validate", help="check persona files")
+    c.add_argument("paths", nargs="+")
+    c.set_defaults(func=cmd_validate)
+
+    c = sub.add_parser("schema", help="print the JSON Schema of the persona format")
+    c.add_argument("-o", "--output", help="write to this file instead of standard output")
+    c.set_defaults(func=cmd_schema)
+
+    c = sub.add_parser("personas", help="list the bundled personas")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_personas)
+
+    c = sub.add_parser("bench", help="measure: understanding | turn")
+    c.add_argument("what", choices=["understanding", "turn"])
+    c.add_argument("--turns", type=int, default=1000)
+    c.add_argument("--errors", action="store_true", help="also list the lines that disagree")
+    c.set_defaults(func=cmd_bench)
+    return p
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _persona(persona_id: str):
+    from .persona import PersonaError, load_by_id
+
+    try:
+        return load_by_id(persona_id)
+    except PersonaError as e:
+        raise CliError(str(e)) from None
+
+
+def _understanding():
+    from .understanding import CueError, default_understanding
+
+    try:
+        return default_understanding()
+    except CueError as e:
+        raise CliError(str(e)) from None
+
+
+def _bar(value: int) -> str:
+    filled = round(value / 10)
+    return "█" * filled + "·" * (10 - filled)
+
+
+def _mood_line(mood: dict[str, int]) -> str:
+    labels = {"anger": "怒气", "trust": "信任", "patience": "耐心"}
+    return "  ".join(f"{labels.get(k, k)} {_bar(v)} {v:3d}" for k, v in mood.items())
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def cmd_chat(args) -> int:
+    from .conversation import Conversation
+    from .understanding import MAX_LINE
+
+    persona = _persona(args.persona or _choose_persona())
+    conv = Conversation(persona, seed=args.seed, understanding=_understanding())
+    r = persona.record
+    print(f"== {persona.name}（{persona.type}，{persona.technique}）  {persona.summary}")
+    print(f"   客户资料：{r.customer} {r.phone} {r.account} {r.product}")
+    for h in r.history:
+        print(f"   · {h}")
+    if r.remedies:
+        print(f"   可提供：{'；'.join(r.remedies)}")
+    if conv.opening:
+        print(f"（您拨通了电话）\n客户：{conv.opening}")
+    else:
+        print("（来电振铃，请您先问候客户）")
+    print("输入 /quit 挂断。")
+    while not conv.ended:
+        try:
+            line = input("坐席> ")
+        except EOFError:
+            line = "/quit"
+        line = line.strip()
+        if line == "/quit":
+            conv.hang_up()
+            print("（您挂断了电话）")
+            break
+        if not line:
+            print("（请输入您要说的话，或 /quit 挂断）")
+            continue
+        if len(line) > MAX_LINE:
+            print(f"（这句话太长了：{len(line)} 字，最多 {MAX_LINE} 字）")
+            continue
+        turn = conv.say(line)
+        print(f"客户：{turn.customer}")
+        print(f"      {_mood_line(turn.mood)}   [{', '.join(turn.acts) or '—'}]")
+    who = {"customer": "客户", "trainee": "坐席"}.get(conv.hung_up_by or "", "—")
+    print(f"== 通话结束：结果 {conv.outcome}，{who}先挂断，{len(conv.turns)} 轮")
+    return 0
+
+
+def _load_replay(path: str) -> dict:
+    from .yamlfile import load_file
+
+    doc = load_file(path)
+    d = doc.data
+    if not isinstance(d, dict):
+        raise CliError(f"{path}:1: a replay file is a mapping: persona, seed, turns, [lesson], [hangup]")
+    problems = []
+    if not isinstance(d.get("persona"), str):
+        problems.append(f"{path}:{doc.line_of(('persona',))}: persona: missing, expected a persona id")
+    if not isinstance(d.get("seed", 0), int):
+        problems.append(f"{path}:{doc.line_of(('seed',))}: seed: expected a whole number")
+    turns = d.get("turns")
+    if not isinstance(turns, list) or not all(isinstance(t, (str, int, float)) for t in turns):
+        problems.append(f"{path}:{doc.line_of(('turns',))}: turns: expected a list of trainee lines")
+    if d.get("hangup") not in (None, "trainee", "customer"):
+        problems.append(f"{path}:{doc.line_of(('hangup',))}: hangup: expected 'trainee' or 'customer'")
+    if problems:
+        raise CliError("\n".join(problems))
+    return d
+
+
+def replay_data(d: dict) -> dict:
+    """Play a replay mapping; returns the contract's JSON object."""
+    from .conversation import Conversation
+
+    persona = _persona(d["persona"])
+    conv = Conversation(persona, seed=int(d.get("seed", 0)), understanding=_understanding())
+    for line in d["turns"]:
+        if conv.ended:
+            break
+        conv.say(str(line))
+    if d.get("hangup") == "trainee":
+        conv.hang_up()
+    return {
+        "persona": persona.id,
+        "lesson": d.get("lesson"),
+        "seed": conv.seed,
+        "opening": conv.opening,
+        "outcome": conv.outcome,
+        "success": conv.success,
+        "final_state": conv.state,
+        "ended": conv.ended,
+        "hung_up_by": conv.hung_up_by,
+        "turns": [
+            {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
+            for t in conv.turns
+        ],
+    }
+
+
+def _choose_persona() -> str:
+    from .persona import available
+
+    ids = available()
+    print("选择一位客户 / choose a customer:")
+    for i, pid in enumerate(ids, 1):
+        print(f"  {i}. {pid}")
+    while True:
+        try:
+            answer = input("编号或 id> ").strip()
+        except EOFError:
+            raise CliError("no persona chosen", EXIT_USAGE) from None
+        if answer.isdigit() and 1 <= int(answer) <= len(ids):
+            return ids[int(answer) - 1]
+        if answer in ids:
+            return answer
+        print(f"（请输入 1-{len(ids)} 或一个 id）")
+
+
+def cmd_replay(args) -> int:
+    result = replay_data(_load_replay(args.file))
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    if result["opening"]:
+        print(f"客户：{result['opening']}")
+    for t in result["turns"]:
+        print(f"坐席：{t['agent']}\n      [{', '.join(t['acts']) or '—'}]\n客户：{t['customer']}")
+        print(f"      {_mood_line(t['mood'])}  → {t['state']}")
+    print(f"== 结果 {result['outcome']}（{'成功' if result['success'] else '未成功'}），最终状态 {result['final_state']}")
+    return 0
+
+
+def cmd_understand(args) -> int:
+    from .yamlfile import read_text
+
+    if (args.line is None) == (args.file is None):
+        raise CliError("give one LINE or --file F", EXIT_USAGE)
+    lines = [args.line] if args.line is not None else read_text(args.file, max_bytes=5_000_000).splitlines()
+    u = _understanding()
+    for line in lines:
+        if args.file and not line.strip():
+            continue
+        a = u.analyze(line)
+        if args.json:
+            obj = {"line": line, "acts": list(a.acts)}
+            if args.explain:
+                obj.update(measures=a.measures(), evidence=a.evidence)
+            print(json.dumps(obj, ensure_ascii=False))
+        else:
+            print(f"{line}\n  → {', '.join(a.acts) or '（无）'}   {a.measures()}")
+            if args.explain:
+                for act, why in a.evidence.items():
+                    print(f"     {act}: {why}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from .persona import PersonaError, load_persona
+
+    failed = 0
+    files: list[Path] = []
+    for raw in args.paths:
+        p = Path(raw)
+        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    for f in files:
+        try:
+            load_persona(f)
+            print(f"{f}: ok")
+        except PersonaError as e:
+            failed += 1
+            for problem in e.problems:
+                print(problem)
+    if failed:
+        print(f"{failed} of {len(files)} file(s) invalid", file=sys.stderr)
+    return EXIT_INVALID if failed else 0
+
+
+def cmd_schema(args) -> int:
+    from .persona import json_schema
+
+    text = json_schema()
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    else:
+        print(text)
+    return 0
+
+
+def cmd_personas(args) -> int:
+    from .persona import PersonaError, available, load_by_id
+
+    rows = []
+    for pid in available():
+        try:
+            p = load_by_id(pid)
+            rows.append({"id": p.id, "name": p.name, "type": p.type, "technique": p.technique,
+                         "direction": p.direction, "difficulty": p.difficulty, "summary": p.summary})
+        except PersonaError as e:
+            rows.append({"id": pid, "error": e.problems[0]})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        for r in rows:
+            if "error" in r:
+                print(f"{r['id']:12} (invalid) {r['error']}")
+            else:
+                print(f"{r['id']:12} {r['type']:6} {r['direction']:8} ★{r['difficulty']}  {r['summary']}")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from . import bench
+
+    if args.what == "understanding":
+        print(bench.understanding(show_errors=args.errors))
+    else:
+        print(bench.turn(args.turns))
+    return 0
