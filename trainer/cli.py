@@ -50,12 +50,24 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("chat", help="role-play a call in the terminal")
     c.add_argument("persona", nargs="?", help="persona id; omitted: choose from a list")
     c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--lesson", help="lesson id (default: the persona's lesson)")
+    c.add_argument("--exam", action="store_true", help="no live hints")
     c.set_defaults(func=cmd_chat)
 
     c = sub.add_parser("replay", help="replay a scripted call file")
     c.add_argument("file")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=cmd_replay)
+
+    c = sub.add_parser("score", help="score a stored call (replay --json output or a saved call)")
+    c.add_argument("file")
+    c.add_argument("--lesson", help="lesson id (default: the one in the file, else the persona's)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_score)
+
+    c = sub.add_parser("lessons", help="list the lessons (the curriculum)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_lessons)
 
     c = sub.add_parser("understand", help="the acts of a line, or of each line of a file")
     c.add_argument("line", nargs="?")
@@ -105,6 +117,47 @@ def _understanding():
         raise CliError(str(e)) from None
 
 
+def _library():
+    from .lesson import default_library
+
+    return default_library()
+
+
+def _lesson(lesson_id: str | None, persona_id: str):
+    """The named lesson, or the persona's first lesson in the curriculum."""
+    from .lesson import LessonError
+
+    lib = _library()
+    if lesson_id:
+        try:
+            lesson = lib.lesson(lesson_id)
+        except LessonError as e:
+            raise CliError(str(e)) from None
+        if lesson.persona != persona_id:
+            raise CliError(f"lesson '{lesson_id}' is for persona '{lesson.persona}', not '{persona_id}'")
+        return lesson
+    lesson = lib.lesson_for(persona_id)
+    if lesson is None:
+        raise CliError(f"no lesson uses persona '{persona_id}'; give --lesson")
+    return lesson
+
+
+def _print_card(card) -> None:
+    print(f"== 成绩 {card.score} 分（及格线 {card.pass_mark}）：{'通过' if card.passed else '未通过'}   结果 {card.outcome}")
+    for name, s in card.sections.items():
+        print(f"   {name:6} {_bar(s['percent'])} {s['percent']:3d}%")
+    if card.strengths:
+        print("赞：")
+        for s in card.strengths[:5]:
+            where = f"（第 {s['evidence_turn']} 句）" if s["evidence_turn"] else ""
+            print(f"   ✓ {s['praise']}{where}")
+    if card.fixes:
+        print("改进：")
+        for f in card.fixes:
+            where = f"第 {f['evidence_turn']} 句「{f['evidence']}」" if f["evidence"] else ""
+            print(f"   ✗ {f['title']} {where}\n     {f['tip']}\n     示范：{f['model']}")
+
+
 def _bar(value: int) -> str:
     filled = round(value / 10)
     return "█" * filled + "·" * (10 - filled)
@@ -122,7 +175,14 @@ def cmd_chat(args) -> int:
     from .conversation import Conversation
     from .understanding import MAX_LINE
 
+    from .checklist import view_of
+    from .scoring import hint, score
+
     persona = _persona(args.persona or _choose_persona())
+    lesson = _lesson(args.lesson, persona.id)
+    if args.exam:
+        lesson = lesson.model_copy(update={"mode": "exam"})
+    lib = _library()
     conv = Conversation(persona, seed=args.seed, understanding=_understanding())
     r = persona.record
     print(f"== {persona.name}（{persona.type}，{persona.technique}）  {persona.summary}")
@@ -135,7 +195,7 @@ def cmd_chat(args) -> int:
         print(f"（您拨通了电话）\n客户：{conv.opening}")
     else:
         print("（来电振铃，请您先问候客户）")
-    print("输入 /quit 挂断。")
+    print(f"课程：{lesson.title}（{'练习模式，有提示' if lesson.mode == 'practice' else '考核模式'}）。输入 /quit 挂断。")
     while not conv.ended:
         try:
             line = input("坐席> ")
@@ -155,8 +215,12 @@ def cmd_chat(args) -> int:
         turn = conv.say(line)
         print(f"客户：{turn.customer}")
         print(f"      {_mood_line(turn.mood)}   [{', '.join(turn.acts) or '—'}]")
+        tip = hint(lesson, lib, view_of(conv))
+        if tip:
+            print(f"   💡 {tip}")
     who = {"customer": "客户", "trainee": "坐席"}.get(conv.hung_up_by or "", "—")
     print(f"== 通话结束：结果 {conv.outcome}，{who}先挂断，{len(conv.turns)} 轮")
+    _print_card(score(lesson, lib, view_of(conv)))
     return 0
 
 
@@ -183,10 +247,13 @@ def _load_replay(path: str) -> dict:
 
 
 def replay_data(d: dict) -> dict:
-    """Play a replay mapping; returns the contract's JSON object."""
+    """Play a replay mapping; returns the contract's JSON object with its scorecard."""
+    from .checklist import view_of
     from .conversation import Conversation
+    from .scoring import score
 
     persona = _persona(d["persona"])
+    lesson = _lesson(d.get("lesson"), persona.id)
     conv = Conversation(persona, seed=int(d.get("seed", 0)), understanding=_understanding())
     for line in d["turns"]:
         if conv.ended:
@@ -194,9 +261,10 @@ def replay_data(d: dict) -> dict:
         conv.say(str(line))
     if d.get("hangup") == "trainee":
         conv.hang_up()
+    card = score(lesson, _library(), view_of(conv))
     return {
         "persona": persona.id,
-        "lesson": d.get("lesson"),
+        "lesson": lesson.id,
         "seed": conv.seed,
         "opening": conv.opening,
         "outcome": conv.outcome,
@@ -208,6 +276,7 @@ def replay_data(d: dict) -> dict:
             {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
             for t in conv.turns
         ],
+        "scorecard": card.to_dict(),
     }
 
 
@@ -241,6 +310,60 @@ def cmd_replay(args) -> int:
         print(f"坐席：{t['agent']}\n      [{', '.join(t['acts']) or '—'}]\n客户：{t['customer']}")
         print(f"      {_mood_line(t['mood'])}  → {t['state']}")
     print(f"== 结果 {result['outcome']}（{'成功' if result['success'] else '未成功'}），最终状态 {result['final_state']}")
+    from types import SimpleNamespace
+
+    _print_card(SimpleNamespace(**result["scorecard"]))
+    return 0
+
+
+def cmd_score(args) -> int:
+    import json as _json
+
+    from .checklist import view_of_record
+    from .conversation import Conversation
+    from .scoring import score
+    from .yamlfile import read_text
+
+    text = read_text(args.file, max_bytes=20_000_000)
+    try:
+        d = _json.loads(text)
+    except ValueError as e:
+        raise CliError(f"{args.file}:{getattr(e, 'lineno', 1)}: not JSON: {e}") from None
+    if not isinstance(d, dict) or not isinstance(d.get("persona"), str) or not isinstance(d.get("turns"), list):
+        raise CliError(f"{args.file}:1: expected a saved call: a JSON object with persona and turns")
+    persona = _persona(d["persona"])
+    lesson = _lesson(args.lesson or d.get("lesson"), persona.id)
+    try:
+        if "version" in d and "last_variant" in d:  # a saved Conversation
+            from .checklist import view_of
+
+            view = view_of(Conversation.from_json(d, persona, understanding=_understanding()))
+        else:
+            view = view_of_record(d, persona, _understanding())
+    except (KeyError, TypeError, ValueError) as e:
+        raise CliError(f"{args.file}:1: malformed saved call: {e!r}") from None
+    card = score(lesson, _library(), view)
+    if args.json:
+        print(_json.dumps(card.to_dict(), ensure_ascii=False))
+    else:
+        _print_card(card)
+    return 0
+
+
+def cmd_lessons(args) -> int:
+    lib = _library()
+    rows = [
+        {"id": lesson.id, "title": lesson.title, "persona": lesson.persona, "difficulty": lesson.difficulty,
+         "mode": lesson.mode, "pass_mark": lesson.pass_mark, "checklists": lesson.checklists}
+        for lesson in lib.curriculum()
+    ]
+    if args.json:
+        print(json.dumps({"lessons": rows, "problems": lib.problems}, ensure_ascii=False, indent=2))
+    else:
+        for i, r in enumerate(rows, 1):
+            print(f"{i}. {r['id']:12} ★{r['difficulty']}  {r['title']}")
+        for p in lib.problems:
+            print(f"(invalid) {p}", file=sys.stderr)
     return 0
 
 
