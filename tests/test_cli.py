@@ -134,3 +134,62 @@ def test_unknown_persona_and_no_command():
 def test_bench_turn_runs():
     proc = run("bench", "turn", "--turns", "50")
     assert proc.returncode == 0 and "p95" in proc.stdout
+
+
+def test_replay_json_carries_the_scorecard():
+    data = json.loads(run("replay", str(CALLS / "legalistic_good.yaml"), "--json").stdout)
+    card = data["scorecard"]
+    assert data["lesson"] == "legalistic" and 0 <= card["score"] <= 100 and isinstance(card["passed"], bool)
+    assert all({"id", "passed", "evidence_turn", "tip"} <= set(it) for it in card["items"])
+
+
+def test_score_a_stored_transcript_and_a_saved_call(tmp_path):
+    replayed = run("replay", str(CALLS / "complainer_bad.yaml"), "--json").stdout
+    stored = tmp_path / "call.json"
+    stored.write_text(replayed, encoding="utf-8")
+    proc = run("score", str(stored), "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout) == json.loads(replayed)["scorecard"]
+    assert "未通过" in run("score", str(stored)).stdout
+
+    from trainer.conversation import Conversation
+    from trainer.persona import load_by_id
+
+    conv = Conversation(load_by_id("rushed"), seed=1)
+    for line in ["您好，请问是刘晓燕女士吗？我是电信客服小周。", "您的宽带可以免费提速到300兆，月费不变。"]:
+        conv.say(line)
+    saved = tmp_path / "saved.json"
+    saved.write_text(conv.to_json(), encoding="utf-8")
+    card = json.loads(run("score", str(saved), "--json").stdout)
+    assert card["lesson"] == "rushed" and not card["passed"]  # abandoned mid-call
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "not JSON"),
+    ('{"turns": []}', "expected a saved call"),
+    ('{"persona": "rushed", "turns": [{"no_agent": 1}]}', "malformed saved call"),
+])
+def test_score_refuses_bad_files(tmp_path, content, message):
+    f = tmp_path / "bad.json"
+    f.write_text(content, encoding="utf-8")
+    proc = run("score", str(f), "--json")
+    assert proc.returncode == 1 and message in proc.stderr
+
+
+def test_lessons_listed_in_curriculum_order():
+    data = json.loads(run("lessons", "--json").stdout)
+    assert [lesson["id"] for lesson in data["lessons"]] == ["rushed", "complainer", "legalistic", "expert"]
+    assert data["problems"] == []
+
+
+def test_chat_shows_hints_and_a_scorecard():
+    proc = run("chat", "complainer", "--seed", "1", input="您好，我是宽带客服小李，请问有什么可以帮您？\n/quit\n")
+    assert "💡 客户情绪激动" in proc.stdout and "== 成绩" in proc.stdout and "改进：" in proc.stdout
+    exam = run("chat", "complainer", "--exam", input="您好，我是宽带客服小李，请问有什么可以帮您？\n/quit\n")
+    assert "💡" not in exam.stdout and "考核模式" in exam.stdout
+
+
+def test_bench_scoring_meets_the_goal():
+    proc = run("bench", "scoring", timeout=120)
+    pct = float(proc.stdout.split(" = ")[1].split("%")[0])
+    assert pct >= 90.0

@@ -66,3 +66,46 @@ def turn(n: int = 1000) -> str:
         f"text turn (understand + move + reply), {len(times)} turns over {len(scripts)} scripted calls:\n"
         f"  p50 {p50:.2f} ms   p95 {p95:.2f} ms   max {times[-1]:.2f} ms   (goal: p95 < 20 ms on one core)"
     )
+
+
+SCORING = ROOT / "tests" / "data" / "scoring_calls.yaml"
+
+
+def scoring(path: Path = SCORING) -> str:
+    """Item-level agreement between the scorer and a QA reviewer's judgments."""
+    from .cli import replay_data
+    from .yamlfile import load_file
+
+    calls = load_file(path).data
+    agree = total = 0
+    disagreements = []
+    per_item: dict[str, list[int]] = {}
+    for call in calls:
+        result = replay_data({"persona": _persona_of(call["lesson"]), **{
+            k: call[k] for k in ("lesson", "seed", "turns", "hangup") if k in call}})
+        ours = {it["id"]: it for it in result["scorecard"]["items"]}
+        for item_id, judged in call["labels"].items():
+            it = ours.get(item_id)
+            got = bool(it and it["passed"])  # not applicable counts as no fault
+            total += 1
+            ok = got == judged
+            agree += ok
+            per_item.setdefault(item_id, [0, 0])[0] += ok
+            per_item[item_id][1] += 1
+            if not ok:
+                where = f"turn {it['evidence_turn']}" if it and it["evidence_turn"] else ""
+                disagreements.append(f"  {call['id']:4} {item_id:34} reviewer {'pass' if judged else 'miss'}, scorer "
+                                     f"{'pass' if got else 'miss'} {where}")
+    rows = [f"scoring: {len(calls)} calls, {total} item judgments by a QA reviewer",
+            f"item-level agreement {agree}/{total} = {agree / total:.1%} (goal >= 90%)"]
+    worst = sorted((a / n, i) for i, (a, n) in per_item.items() if a < n)
+    if worst:
+        rows.append("items with disagreements: " + ", ".join(f"{i} {r:.0%}" for r, i in worst))
+    rows += ["disagreements:", *disagreements] if disagreements else []
+    return "\n".join(rows)
+
+
+def _persona_of(lesson_id: str) -> str:
+    from .lesson import default_library
+
+    return default_library().lesson(lesson_id).persona

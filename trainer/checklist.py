@@ -245,7 +245,10 @@ class ActRule(_Rule):
 
 
 class OrderRule(_Rule):
-    """Some act of `before` comes earlier than the first act of `then`."""
+    """Some act of `before` comes earlier than the first act of `then`.
+
+    When `then` never happens, nothing was out of order: passed, unless
+    `required` (then the missing `then` is a miss)."""
 
     kind: Literal["order"]
     before: list[str] = Field(min_length=1)
@@ -258,7 +261,7 @@ class OrderRule(_Rule):
     def check(self, call):
         first_then = next((t.index for t in call.turns if t.acts & set(self.then)), None)
         if first_then is None:
-            return Result(self.required, not self.required, len(call.turns) or None)
+            return Result(True, not self.required, len(call.turns) or None if self.required else None)
         first_before = next((t.index for t in call.turns if t.acts & set(self.before)), None)
         ok = first_before is not None and first_before < first_then
         return Result(True, ok, first_before if ok else first_then)

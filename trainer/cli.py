@@ -88,8 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_personas)
 
-    c = sub.add_parser("bench", help="measure: understanding | turn")
-    c.add_argument("what", choices=["understanding", "turn"])
+    c = sub.add_parser("bench", help="measure: understanding | scoring | turn")
+    c.add_argument("what", choices=["understanding", "scoring", "turn"])
     c.add_argument("--turns", type=int, default=1000)
     c.add_argument("--errors", action="store_true", help="also list the lines that disagree")
     c.set_defaults(func=cmd_bench)
@@ -450,6 +450,8 @@ def cmd_bench(args) -> int:
 
     if args.what == "understanding":
         print(bench.understanding(show_errors=args.errors))
+    elif args.what == "scoring":
+        print(bench.scoring())
     else:
         print(bench.turn(args.turns))
     return 0

@@ -2,8 +2,9 @@
 
 Deterministic: the same call and lesson give the same card, field for field.
 The score is the weight of passed items over the weight of applicable items;
-strengths come first, then at most three things to fix, each with its tip and
-model phrase, every item with the turn that evidences it.
+strengths come first, then at most three things to fix (faults before
+omissions, heavier first), each with its tip and model phrase, every item with
+the turn that evidences it.
 """
 
 from __future__ import annotations
@@ -69,10 +70,12 @@ def score(lesson: Lesson, library: Library, call: CallView) -> Scorecard:
          "praise": _praise(library, lesson, r.id)}
         for r in (items[i] for i in by_weight) if r.applicable and r.passed
     ]
+    # faults (something said that should not be) come before omissions
+    faults_first = sorted(by_weight, key=lambda i: not items[i].violations)
     fixes = [
         {"id": r.id, "title": r.title, "evidence_turn": r.evidence_turn, "evidence": r.evidence,
          "tip": r.tip, "model": r.model}
-        for r in (items[i] for i in by_weight) if r.applicable and not r.passed
+        for r in (items[i] for i in faults_first) if r.applicable and not r.passed
     ][:MAX_FIXES]
     violations = [
         {"item": r.id, **v} for r in items for v in r.violations

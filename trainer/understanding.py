@@ -43,7 +43,8 @@ MAX_LINE = 2000  # longer lines are cut before analysis (a 5,000-char paste must
 _CLAUSE_SPLIT = re.compile(r"[，。！？!?,.;；、~…\n]+|(?<=吗)")
 _QUESTION_END = re.compile(r"[?？]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_WH = re.compile(r"什么|怎么|怎样|为什么|为何|哪|几[点天个次号位台张部种年月岁楼层遍]|多少|如何|谁|何时|何处|多久|多长")
+# 几 asks only on its own: 好几次, 十几天, 几十 are amounts
+_WH = re.compile(r"什么|怎么|怎样|为什么|为何|哪|(?<![好十几])几(?!十)[点天个次号位台张部种年月岁楼层遍]|多少|如何|谁|何时|何处|多久|多长")
 _A_NOT_A = re.compile(r"(.)[不没]\1|对不对|是不是|好不好|行不行|可不可以|能不能|有没有|要不要|方不方便")
 _CLOSED_END = re.compile(r"(吗|对吧|是吧)$")
 
