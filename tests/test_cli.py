@@ -80,7 +80,10 @@ def test_understand_usage_errors(tmp_path):
 
 def test_validate_ok_and_broken(tmp_path):
     proc = run("validate", "personas/")
-    assert proc.returncode == 0 and proc.stdout.count(": ok") == 4
+    assert proc.returncode == 0 and proc.stdout.count(": ok (persona)") == 4
+    lessons = run("validate", "lessons/")
+    assert lessons.returncode == 0 and lessons.stdout.count(": ok (lesson)") == 4
+    assert lessons.stdout.count(": ok (checklist)") == 8
     broken = tmp_path / "broken.yaml"
     text = (ROOT / "personas" / "rushed.yaml").read_text(encoding="utf-8").replace("to: interested", "to: intrested")
     broken.write_text(text, encoding="utf-8")
@@ -88,6 +91,11 @@ def test_validate_ok_and_broken(tmp_path):
     assert proc.returncode == 1
     assert f"{broken}:" in proc.stdout and "unknown state 'intrested' (did you mean 'interested'?)" in proc.stdout
     assert "personas/complainer.yaml: ok" in proc.stdout
+    bad_lesson = tmp_path / "lesson.yaml"
+    bad_lesson.write_text((ROOT / "lessons" / "rushed.yaml").read_text(encoding="utf-8").replace(
+        "checklists: [general,", "checklists: [generl,"), encoding="utf-8")
+    proc = run("validate", str(bad_lesson))
+    assert proc.returncode == 1 and "checklists[0]: unknown checklist 'generl' (did you mean 'general'?)" in proc.stdout
 
 
 def test_validate_hostile_files(tmp_path):

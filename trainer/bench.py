@@ -37,8 +37,12 @@ def understanding(show_errors: bool = False) -> str:
 
 
 def turn(n: int = 1000) -> str:
-    """One text turn (understand + move + reply) p50/p95 over `n` turns, one core."""
+    """One text turn (understand + move + reply + score update and hint) p50/p95
+    over `n` turns, one core."""
+    from .checklist import view_of
     from .conversation import Conversation
+    from .lesson import default_library
+    from .scoring import hint, score
     from .persona import load_by_id
     from .understanding import default_understanding
     from .yamlfile import load_file
@@ -47,23 +51,28 @@ def turn(n: int = 1000) -> str:
     calls = sorted((ROOT / "tests" / "calls").glob("*.yaml"))
     scripts = [load_file(c).data for c in calls]
     personas = {s["persona"]: load_by_id(s["persona"]) for s in scripts}
+    lib = default_library()
     times: list[float] = []
     i = 0
     while len(times) < n:
         script = scripts[i % len(scripts)]
         conv = Conversation(personas[script["persona"]], seed=i, understanding=u)
+        lesson = lib.lesson_for(script["persona"])
         for line in script["turns"]:
             if conv.ended or len(times) >= n:
                 break
             t0 = time.perf_counter()
             conv.say(line)
+            view = view_of(conv)
+            score(lesson, lib, view)
+            hint(lesson, lib, view)
             times.append((time.perf_counter() - t0) * 1000)
         i += 1
     times.sort()
     p50 = statistics.median(times)
     p95 = times[int(0.95 * (len(times) - 1))]
     return (
-        f"text turn (understand + move + reply), {len(times)} turns over {len(scripts)} scripted calls:\n"
+        f"text turn (understand + move + reply + scorecard + hint), {len(times)} turns over {len(scripts)} scripted calls:\n"
         f"  p50 {p50:.2f} ms   p95 {p95:.2f} ms   max {times[-1]:.2f} ms   (goal: p95 < 20 ms on one core)"
     )
 

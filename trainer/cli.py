@@ -391,19 +391,48 @@ def cmd_understand(args) -> int:
     return 0
 
 
+def _kind_of(path: Path) -> str:
+    """persona, lesson or checklist, from the file's top-level keys."""
+    from .yamlfile import load_file
+
+    try:
+        data = load_file(path).data
+    except FileProblem:
+        return "persona"  # the persona loader reports the problem
+    if isinstance(data, dict) and "items" in data:
+        return "checklist"
+    if isinstance(data, dict) and "checklists" in data:
+        return "lesson"
+    return "persona"
+
+
 def cmd_validate(args) -> int:
+    """Personas, lessons and checklists; folders are searched for *.yaml (one level,
+    and a `checklists/` folder inside)."""
+    from .lesson import LessonError, load_checklist, load_lesson
     from .persona import PersonaError, load_persona
 
     failed = 0
     files: list[Path] = []
     for raw in args.paths:
         p = Path(raw)
-        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+        if p.is_dir():
+            files += sorted(p.glob("checklists/*.yaml")) + sorted(p.glob("*.yaml"))
+        else:
+            files.append(p)
+    checklists = dict(_library().checklists)
     for f in files:
         try:
-            load_persona(f)
-            print(f"{f}: ok")
-        except PersonaError as e:
+            kind = _kind_of(f)
+            if kind == "checklist":
+                cl = load_checklist(f)
+                checklists[cl.id] = cl
+            elif kind == "lesson":
+                load_lesson(f, checklists)
+            else:
+                load_persona(f)
+            print(f"{f}: ok ({kind})")
+        except (PersonaError, LessonError) as e:
             failed += 1
             for problem in e.problems:
                 print(problem)
