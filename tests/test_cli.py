@@ -45,6 +45,8 @@ def test_replay_plain_text_is_readable():
         ("persona: complainer\nturns: 您好\n", "file.yaml:2: turns: expected a list"),
         ("persona: complainer\nturns: [您好\n", "invalid YAML"),
         ("- just\n- a list\n", "a replay file is a mapping"),
+        ("persona: complainer\nturns:\n  - 您好\n  - ''\n", "file.yaml:4: turns[1]: empty line"),
+        ("persona: complainer\nturns:\n  - " + "长" * 5000 + "\n", "file.yaml:3: turns[0]: 5,000 characters"),
     ],
 )
 def test_replay_bad_files_exit_non_zero_with_a_message(tmp_path, content, message):
@@ -67,7 +69,15 @@ def test_understand_one_line_and_a_file(tmp_path):
     proc = run("understand", "--file", str(f), "--json")
     rows = [json.loads(line) for line in proc.stdout.splitlines()]
     assert [r["acts"] for r in rows[:2]] == [["greet"], ["apologize"]]
-    assert len(rows) == 4 and proc.returncode == 0
+    assert len(rows) == 4 and rows[2]["error"] == f"{f}:4: line is 5,000 characters, at most 2,000"
+    assert rows[3]["acts"] == [] and proc.returncode == 1
+
+
+@pytest.mark.parametrize("line, message", [("", "the line is empty"), ("   ", "the line is empty"),
+                                           ("您" * 5000, "5,000 characters")])
+def test_understand_refuses_empty_and_overlong_lines(line, message):
+    proc = run("understand", line, "--json")
+    assert proc.returncode == 1 and message in proc.stderr
 
 
 def test_understand_usage_errors(tmp_path):

@@ -236,9 +236,17 @@ def _load_replay(path: str) -> dict:
         problems.append(f"{path}:{doc.line_of(('persona',))}: persona: missing, expected a persona id")
     if not isinstance(d.get("seed", 0), int):
         problems.append(f"{path}:{doc.line_of(('seed',))}: seed: expected a whole number")
+    from .understanding import MAX_LINE
+
     turns = d.get("turns")
     if not isinstance(turns, list) or not all(isinstance(t, (str, int, float)) for t in turns):
         problems.append(f"{path}:{doc.line_of(('turns',))}: turns: expected a list of trainee lines")
+    else:
+        for i, t in enumerate(turns):
+            if not str(t).strip():
+                problems.append(f"{path}:{doc.line_of(('turns', i))}: turns[{i}]: empty line")
+            elif len(str(t)) > MAX_LINE:
+                problems.append(f"{path}:{doc.line_of(('turns', i))}: turns[{i}]: {len(str(t)):,} characters, at most {MAX_LINE:,}")
     if d.get("hangup") not in (None, "trainee", "customer"):
         problems.append(f"{path}:{doc.line_of(('hangup',))}: hangup: expected 'trainee' or 'customer'")
     if problems:
@@ -370,12 +378,25 @@ def cmd_lessons(args) -> int:
 def cmd_understand(args) -> int:
     from .yamlfile import read_text
 
+    from .understanding import MAX_LINE
+
     if (args.line is None) == (args.file is None):
         raise CliError("give one LINE or --file F", EXIT_USAGE)
+    if args.line is not None and not args.line.strip():
+        raise CliError("the line is empty: give the trainee's words")
+    if args.line is not None and len(args.line) > MAX_LINE:
+        raise CliError(f"the line is {len(args.line):,} characters, at most {MAX_LINE:,}")
     lines = [args.line] if args.line is not None else read_text(args.file, max_bytes=5_000_000).splitlines()
     u = _understanding()
-    for line in lines:
+    bad = 0
+    for number, line in enumerate(lines, 1):
         if args.file and not line.strip():
+            continue
+        if len(line) > MAX_LINE:
+            bad += 1
+            message = f"{args.file}:{number}: line is {len(line):,} characters, at most {MAX_LINE:,}"
+            print(json.dumps({"line": line[:40] + "…", "acts": [], "error": message}, ensure_ascii=False)
+                  if args.json else f"error: {message}")
             continue
         a = u.analyze(line)
         if args.json:
@@ -388,7 +409,9 @@ def cmd_understand(args) -> int:
             if args.explain:
                 for act, why in a.evidence.items():
                     print(f"     {act}: {why}")
-    return 0
+    if bad:
+        print(f"{bad} line(s) too long, not analysed", file=sys.stderr)
+    return EXIT_INVALID if bad else 0
 
 
 def _kind_of(path: Path) -> str:
