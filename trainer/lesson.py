@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from . import vocabulary
 from .checklist import Checklist, Item, check_rules
-from .persona import PERSONA_DIR, available
+from .persona import available
 from .problems import path_str, schema_problems
 from .yamlfile import FileProblem, YamlDoc, load_file
 
@@ -112,7 +112,7 @@ def load_lesson(path: str | Path, checklists: dict[str, Checklist], personas: li
     except FileProblem as e:
         raise LessonError([str(e)]) from None
     lesson = _validated(doc, Lesson)
-    personas = personas if personas is not None else available(PERSONA_DIR)
+    personas = personas if personas is not None else available()
     problems = []
 
     def add(loc: tuple, msg: str) -> None:

@@ -9,6 +9,7 @@ problem is reported at once as `file:line: key.path: message`.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections import deque
 from pathlib import Path
@@ -22,6 +23,11 @@ from .problems import path_str, schema_problems
 from .yamlfile import FileProblem, YamlDoc, load_file, load_text
 
 PERSONA_DIR = Path(__file__).resolve().parent.parent / "personas"
+
+
+def persona_dir() -> Path:
+    """The personas folder: `TRAINER_PERSONAS` if set, else the bundled one."""
+    return Path(os.environ.get("TRAINER_PERSONAS") or PERSONA_DIR)
 OUTCOMES = ("resolved", "sold", "callback", "escalated", "complaint", "refused", "hung_up")
 RESERVED_STATES = ("hung_up", "turn_limit")
 BUILTIN_NAMES = ("turn",)  # usable in conditions beside the mood names
@@ -203,16 +209,17 @@ def persona_from_doc(doc: YamlDoc) -> Persona:
     return persona
 
 
-def persona_path(persona_id: str, directory: Path = PERSONA_DIR) -> Path:
-    return directory / f"{persona_id}.yaml"
+def persona_path(persona_id: str, directory: Path | None = None) -> Path:
+    return (directory or persona_dir()) / f"{persona_id}.yaml"
 
 
-def available(directory: Path = PERSONA_DIR) -> list[str]:
-    return sorted(p.stem for p in directory.glob("*.yaml"))
+def available(directory: Path | None = None) -> list[str]:
+    return sorted(p.stem for p in (directory or persona_dir()).glob("*.yaml"))
 
 
-def load_by_id(persona_id: str, directory: Path = PERSONA_DIR) -> Persona:
-    """Load a bundled persona by id; an unknown id names the known ones."""
+def load_by_id(persona_id: str, directory: Path | None = None) -> Persona:
+    """Load a persona by id; an unknown id names the known ones."""
+    directory = directory or persona_dir()
     path = persona_path(persona_id, directory)
     if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", persona_id) or not path.exists():
         known = available(directory)

@@ -1,0 +1,171 @@
+"""The browser app, unit-level with Streamlit's AppTest (the real app script)."""
+
+import shutil
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from conftest import ROOT
+from trainer.lesson import default_library
+
+APP = str(ROOT / "trainer" / "app" / "main.py")
+LIB = default_library()
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAINER_DATA_DIR", str(tmp_path / "data"))
+    from trainer.store import default_store
+
+    default_store.cache_clear()
+    st.cache_resource.clear()
+    yield tmp_path
+    default_store.cache_clear()
+    st.cache_resource.clear()
+
+
+def app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for k, v in query.items():
+        at.query_params[k] = v
+    return at.run()
+
+
+def start_call(lesson_id: str) -> AppTest:
+    at = app()
+    at.button(key=f"open-{lesson_id}").click().run()
+    at.button(key="start").click().run()
+    at.button(key="pickup").click().run()
+    assert not at.exception
+    return at
+
+
+def say(at: AppTest, line: str) -> AppTest:
+    at.chat_input(key="say").set_value(line).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chat(at: AppTest) -> list[str]:
+    return [m.markdown[0].value for m in at.chat_message]
+
+
+def test_lessons_page_lists_the_curriculum():
+    at = app()
+    titles = [s.value for s in at.subheader]
+    assert titles == [f"{i}. {lesson.title}" for i, lesson in enumerate(LIB.curriculum(), 1)]
+    assert [b.label for b in at.button].count("进入课程") == 4
+
+
+def test_briefing_shows_the_technique_and_the_model_call():
+    at = app()
+    at.button(key="open-legalistic").click().run()
+    assert at.title[0].value == "法律型客户：仔细研读法"
+    at.button(key="watch").click().run()
+    lines = chat(at)
+    assert lines[0].startswith("您好，我是宽带客服小陈") and len(lines) == 12
+
+
+def test_a_good_call_ends_in_success_and_a_passing_scorecard():
+    at = start_call("complainer")
+    assert "来电" in at.markdown[0].value or any("来电" in m.value for m in at.markdown)
+    for line in LIB.lesson("complainer").model_call.turns:
+        say(at, line)
+    assert any("客户已挂机" in e.value and "resolved" in e.value for e in at.error)
+    at.button(key="to-card").click().run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["得分"]) >= 90 and metrics["结果"] == "resolved"
+    assert [s.value for s in at.success] == ["通过"]
+
+
+def test_a_bad_call_ends_with_the_customer_hanging_up():
+    at = start_call("complainer")
+    for line in LIB.lesson("complainer").poor_call.turns:
+        say(at, line)
+    assert any("客户已挂机" in e.value and "complaint" in e.value for e in at.error)
+    assert not [c for c in at.chat_input]  # no more input once the call is over
+    at.button(key="to-card").click().run()
+    assert [e.value for e in at.error][-1] == "未通过"
+    expanders = [e.label for e in at.expander]
+    assert any(label.startswith("❌ 无通话禁忌") for label in expanders)
+
+
+def test_hanging_up_early_is_a_fault_on_the_scorecard():
+    at = start_call("complainer")
+    say(at, "您好，我是宽带客服小李，请问有什么可以帮您？")
+    assert any("客户还没有道别" in c.value for c in at.caption)
+    at.button(key="hangup").click().run()
+    assert any("您已挂断" in e.value for e in at.error)
+    at.button(key="to-card").click().run()
+    assert any(label.startswith("❌ 客户先挂机") for label in (e.label for e in at.expander))
+
+
+def test_outbound_call_starts_with_dialling_and_the_customer_picking_up():
+    at = app()
+    at.button(key="open-rushed").click().run()
+    at.button(key="start").click().run()
+    assert at.button(key="pickup").label == "拨号"
+    at.button(key="pickup").click().run()
+    assert chat(at)[0] in ("喂？", "喂，哪位？")
+
+
+def test_empty_and_overlong_input_get_a_message_and_nothing_is_played():
+    at = start_call("rushed")
+    say(at, "   ")
+    assert [w.value for w in at.warning] == ["请先输入内容再发送。"]
+    say(at, "长" * 5000)
+    assert [w.value for w in at.warning] == ["这句话太长了（5000 字），请控制在 2000 字以内。"]
+    assert len(chat(at)) == 1  # only the customer's "喂？"
+
+
+def test_text_is_shown_as_text():
+    at = start_call("complainer")
+    say(at, "**粗体** <b>x</b> [点我](javascript:alert(1)) :red[红]")
+    shown = chat(at)[0]
+    assert shown == r"\*\*粗体\*\* \<b\>x\<\/b\> \[点我\]\(javascript\:alert\(1\)\) \:red\[红\]".replace(r"\/", "/")
+
+
+def test_reload_keeps_the_call_and_two_tabs_are_two_calls():
+    tab1 = start_call("complainer")
+    say(tab1, "您好，我是宽带客服小李，请问有什么可以帮您？")
+    call_id = tab1.query_params["call"]
+    tab2 = start_call("complainer")
+    assert tab2.query_params["call"] != call_id and chat(tab2) == []
+    # a reload is a new session with the same URL: /call?call=ID
+    reloaded = AppTest.from_file(APP, default_timeout=60).run()
+    reloaded.query_params["call"] = call_id
+    reloaded.switch_page("views/call.py").run()
+    assert chat(reloaded)[0] == "您好，我是宽带客服小李，请问有什么可以帮您？" and len(chat(reloaded)) == 2
+    say(reloaded, "王先生，真的很抱歉，我理解您的心情。")
+    assert len(chat(reloaded)) == 4 and chat(tab2) == []
+
+
+def test_a_broken_persona_shows_an_error_card_for_that_persona_only(tmp_path, monkeypatch):
+    folder = tmp_path / "personas"
+    shutil.copytree(ROOT / "personas", folder)
+    broken = folder / "expert.yaml"
+    broken.write_text(broken.read_text(encoding="utf-8").replace("to: respected", "to: respectd"), encoding="utf-8")
+    monkeypatch.setenv("TRAINER_PERSONAS", str(folder))
+    at = app()
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "该客户文件有误" in errors[0] and "respectd" in errors[0]
+    assert [b.label for b in at.button].count("进入课程") == 3
+
+
+def test_english_switch():
+    at = app()
+    at.sidebar.radio[0].set_value("en").run()
+    assert at.title[0].value == "Curriculum" and "Open lesson" in [b.label for b in at.button]
+
+
+def test_history_lists_past_calls_with_a_trend():
+    at = start_call("rushed")
+    for line in LIB.lesson("rushed").model_call.turns:
+        say(at, line)
+    at.switch_page("views/history.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table["课程"]) == [LIB.lesson("rushed").title] and int(table["得分"].iloc[0]) >= 90
+    lessons = AppTest.from_file(APP, default_timeout=60).run()
+    assert any(m.label == "最高分" for m in lessons.metric)  # the lesson card shows the best score

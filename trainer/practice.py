@@ -1,0 +1,164 @@
+"""A practice session as the app runs it: lesson + call + hints + scorecard.
+
+Everything the browser pages need lives here, so a page only draws: input is
+checked (empty, too long) before it reaches the engine, the call is saved after
+every turn (a reload or a second tab resumes it from the store), and the
+scorecard is computed from the call as it stands.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from dataclasses import dataclass
+
+from .checklist import view_of
+from .conversation import Conversation, Turn
+from .lesson import Lesson, Library, default_library
+from .persona import Persona, load_by_id
+from .scoring import Scorecard, hint, score
+from .store import CallStore, default_store
+from .understanding import MAX_LINE, default_understanding
+
+
+class InputProblem(ValueError):
+    """A trainee line that is not played; `key` names the message to show."""
+
+    def __init__(self, key: str, **values):
+        self.key = key
+        self.values = values
+        super().__init__(key)
+
+
+@dataclass
+class TurnResult:
+    turn: Turn
+    hint: str | None
+
+
+class Practice:
+    """One practice call of one trainee on one lesson."""
+
+    def __init__(self, lesson: Lesson, persona: Persona, conv: Conversation, call_id: str,
+                 started: float, user: str, library: Library, store: CallStore, mode: str | None = None):
+        self.lesson = lesson if mode in (None, lesson.mode) else lesson.model_copy(update={"mode": mode})
+        self.persona = persona
+        self.conv = conv
+        self.call_id = call_id
+        self.started = started
+        self.user = user
+        self.library = library
+        self.store = store
+        self.ended_at: float | None = None
+
+    # -- lifecycle --------------------------------------------------------------
+    @classmethod
+    def start(cls, lesson_id: str, user: str = "guest", seed: int | None = None, mode: str | None = None,
+              library: Library | None = None, store: CallStore | None = None) -> "Practice":
+        library = library or default_library()
+        store = store or default_store()
+        lesson = library.lesson(lesson_id)
+        persona = load_by_id(lesson.persona)
+        seed = secrets.randbelow(1_000_000) if seed is None else seed
+        conv = Conversation(persona, seed=seed, understanding=default_understanding())
+        p = cls(lesson, persona, conv, secrets.token_urlsafe(9), time.time(), user, library, store, mode)
+        p.save()
+        return p
+
+    @classmethod
+    def resume(cls, call_id: str, library: Library | None = None, store: CallStore | None = None) -> "Practice":
+        """The call saved under `call_id` (KeyError if there is none)."""
+        library = library or default_library()
+        store = store or default_store()
+        d = store.load(call_id)
+        lesson = library.lesson(d["lesson"])
+        persona = load_by_id(d["persona"])
+        conv = Conversation.from_json(d["call"], persona, understanding=default_understanding())
+        p = cls(lesson, persona, conv, call_id, d["started"], d["user"], library, store, d.get("mode"))
+        p.ended_at = d.get("ended_at")
+        return p
+
+    def save(self) -> None:
+        card = self.scorecard() if self.conv.ended else None
+        self.store.save(self.call_id, {
+            "call_id": self.call_id, "user": self.user, "lesson": self.lesson.id, "persona": self.persona.id,
+            "mode": self.lesson.mode, "started": self.started, "ended_at": self.ended_at,
+            "call": json.loads(self.conv.to_json()),
+            "score": card.score if card else None, "passed": card.passed if card else None,
+        })
+
+    # -- the call -----------------------------------------------------------------
+    def say(self, line: str) -> TurnResult:
+        """Play one trainee line; InputProblem if it cannot be played."""
+        if self.conv.ended:
+            raise InputProblem("call_over")
+        text = (line or "").strip()
+        if not text:
+            raise InputProblem("empty_line")
+        if len(text) > MAX_LINE:
+            raise InputProblem("line_too_long", chars=len(text), limit=MAX_LINE)
+        turn = self.conv.say(text)
+        if self.conv.ended:
+            self.ended_at = time.time()
+        self.save()
+        return TurnResult(turn, self.hint())
+
+    def hang_up(self) -> None:
+        """The trainee ends the call."""
+        if not self.conv.ended:
+            self.conv.hang_up()
+            self.ended_at = time.time()
+            self.save()
+
+    def hint(self) -> str | None:
+        return hint(self.lesson, self.library, view_of(self.conv))
+
+    def scorecard(self) -> Scorecard:
+        return score(self.lesson, self.library, view_of(self.conv))
+
+    # -- what the call screen shows ---------------------------------------------------
+    @property
+    def ended(self) -> bool:
+        return self.conv.ended
+
+    @property
+    def elapsed(self) -> int:
+        return int((self.ended_at or time.time()) - self.started)
+
+    @property
+    def customer_said_goodbye(self) -> bool:
+        """Ending now would not be a fault: the outcome is decided."""
+        return self.conv.outcome is not None
+
+    def transcript(self) -> list[dict]:
+        """Lines in order, each {who, text, turn}; the customer's opening first for outbound."""
+        rows = [{"who": "customer", "text": self.conv.opening, "turn": 0}] if self.conv.opening else []
+        for t in self.conv.turns:
+            rows.append({"who": "agent", "text": t.agent, "turn": t.index})
+            rows.append({"who": "customer", "text": t.customer, "turn": t.index})
+        return rows
+
+    def export(self) -> dict:
+        """Transcript and scorecard, for download."""
+        return {
+            "call_id": self.call_id, "lesson": self.lesson.id, "persona": self.persona.id,
+            "seed": self.conv.seed, "outcome": self.conv.outcome, "hung_up_by": self.conv.hung_up_by,
+            "opening": self.conv.opening,
+            "turns": [{"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
+                      for t in self.conv.turns],
+            "scorecard": self.scorecard().to_dict(),
+        }
+
+
+def replay_lesson_call(lesson: Lesson, which: str = "model_call") -> Conversation:
+    """The lesson's model (教) or poor call, played out."""
+    script = getattr(lesson, which)
+    conv = Conversation(load_by_id(lesson.persona), seed=script.seed, understanding=default_understanding())
+    for line in script.turns:
+        if conv.ended:
+            break
+        conv.say(line)
+    if script.hangup == "trainee":
+        conv.hang_up()
+    return conv
