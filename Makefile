@@ -1,13 +1,17 @@
 # Two commands do all set-up on a fresh machine:
-#   make run    create .venv, install the pinned requirements, start the trainer
-#   make test   the same set-up, then the whole test suite
+#   make run    create .venv, install the pinned requirements, start the browser app
+#   make test   the same set-up (plus Debian's chromium for the browser tests), then the suite
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PERSONA ?=
+HOST   ?= 127.0.0.1
+PORT   ?= 8501
+# Debian packages the tests need: the browser for end-to-end tests, CJK fonts for readable screenshots
+TEST_DEBS := chromium fonts-noto-cjk fonts-noto-color-emoji
 
-.PHONY: setup run test bench schema clean
+.PHONY: setup run chat test system-deps bench screenshots schema clean
 
 setup: $(STAMP)
 
@@ -20,14 +24,31 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-# Until the browser app lands, the product is the terminal role-play.
 run: setup
+	@echo "坐席陪练 · Call-center trainer: http://$(HOST):$(PORT)"
+	$(PY) -m streamlit run trainer/app/main.py --server.address $(HOST) --server.port $(PORT) \
+	  --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
+
+# The terminal role-play, e.g. make chat PERSONA=rushed
+chat: setup
 	$(PY) -m trainer chat $(PERSONA)
 
-test: setup
+system-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "missing Debian packages:$$missing (install them as root)" >&2; exit 1; fi; fi
+
+test: setup system-deps
 	$(PY) -m pytest -q
 
-bench: setup
+# Re-make the README screenshots (docs/) from the end-to-end test's artifacts.
+screenshots: setup system-deps
+	$(PY) -m pytest -q tests/test_browser.py
+	mkdir -p docs && cp artifacts/call.png artifacts/scorecard.png docs/
+
+bench: setup system-deps
 	bench/run
 
 schema: setup

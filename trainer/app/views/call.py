@@ -29,6 +29,8 @@ def render() -> None:
             practice.say(line)
         except InputProblem as e:
             problem = ui.tr(e.key, **e.values)
+        if practice.ended:
+            st.rerun()  # the customer hung up: draw the ended call, without the input box
 
     main, side = st.columns([3, 1])
     with side:

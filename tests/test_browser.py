@@ -1,0 +1,66 @@
+"""End to end in a real browser: Playwright drives Debian's chromium against the
+app started on 127.0.0.1. Waits are on DOM conditions, never fixed sleeps."""
+
+import pytest
+from playwright.sync_api import expect, sync_playwright
+
+from browser import ROOT, CallPage, app_server, launch
+from trainer.lesson import default_library
+
+LIB = default_library()
+ARTIFACTS = ROOT / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with app_server(tmp_path_factory.mktemp("data")) as url:
+        yield url
+
+
+@pytest.fixture
+def page(server):
+    with sync_playwright() as p:
+        browser = launch(p)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        yield CallPage(context.new_page(), server)
+        browser.close()
+
+
+def test_complainer_lesson_played_to_success_by_typing(page):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.open_lesson("complainer")
+    expect(page.page.get_by_text("来电：王建国")).to_have_count(0)  # the banner gave way to the call
+    turns = LIB.lesson("complainer").model_call.turns
+    for i, line in enumerate(turns):
+        page.say(line)
+        if i == 3:
+            page.page.screenshot(path=str(ARTIFACTS / "call.png"), full_page=True)
+    expect(page.page.get_by_text("客户已挂机")).to_be_visible()
+    page.page.locator(".st-key-to-card button").click()
+    score = page.page.locator('[data-testid="stMetric"]', has_text="得分").locator('[data-testid="stMetricValue"]')
+    expect(score).to_be_visible()
+    assert int(score.inner_text()) >= 90
+    expect(page.page.get_by_text("通过", exact=True)).to_be_visible()
+    expect(page.page.get_by_text("做得好的（赞）")).to_be_visible()
+    page.page.screenshot(path=str(ARTIFACTS / "scorecard.png"), full_page=True)
+
+
+def test_rushed_call_that_fails(page):
+    page.open_lesson("rushed")
+    expect(page.messages()).to_have_count(1)  # she picks up: 喂？
+    for line in LIB.lesson("rushed").poor_call.turns:
+        page.say(line)  # the last line makes her hang up
+    expect(page.page.get_by_text("客户已挂机")).to_be_visible()
+    expect(page.page.locator('[data-testid="stChatInputTextArea"]')).to_have_count(0)
+    page.page.locator(".st-key-to-card button").click()
+    expect(page.page.get_by_text("未通过", exact=True)).to_be_visible()
+
+
+def test_reload_mid_call_keeps_the_call(page):
+    page.open_lesson("complainer")
+    page.say("您好，我是宽带客服小李，请问有什么可以帮您？")
+    page.page.reload()
+    expect(page.messages()).to_have_count(2)
+    expect(page.messages().first).to_contain_text("宽带客服小李")
+    page.say("王先生，真的很抱歉，我理解您的心情。")
+    expect(page.messages()).to_have_count(4)
