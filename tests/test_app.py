@@ -63,8 +63,11 @@ def test_briefing_shows_the_technique_and_the_model_call():
     at.button(key="open-legalistic").click().run()
     assert at.title[0].value == "法律型客户：仔细研读法"
     at.button(key="watch").click().run()
-    lines = chat(at)
-    assert lines[0].startswith("您好，我是宽带客服小陈") and len(lines) == 12
+    assert chat(at)[0].startswith("您好，我是宽带客服小陈") and len(chat(at)) == 2  # turn by turn
+    at.button(key="model-next").click().run()
+    assert len(chat(at)) == 4
+    at.button(key="model-all").click().run()
+    assert len(chat(at)) == 12 and not [b for b in at.button if b.key == "model-next"]
 
 
 def test_a_good_call_ends_in_success_and_a_passing_scorecard():
@@ -72,10 +75,10 @@ def test_a_good_call_ends_in_success_and_a_passing_scorecard():
     assert "来电" in at.markdown[0].value or any("来电" in m.value for m in at.markdown)
     for line in LIB.lesson("complainer").model_call.turns:
         say(at, line)
-    assert any("客户已挂机" in e.value and "resolved" in e.value for e in at.error)
+    assert any("客户已挂机" in e.value and "已解决" in e.value for e in at.error)
     at.button(key="to-card").click().run()
     metrics = {m.label: m.value for m in at.metric}
-    assert int(metrics["得分"]) >= 90 and metrics["结果"] == "resolved"
+    assert int(metrics["得分"]) >= 90 and metrics["结果"] == "已解决"
     assert [s.value for s in at.success] == ["通过"]
 
 
@@ -85,7 +88,7 @@ def test_a_bad_call_ends_with_the_customer_hanging_up():
         if not list(at.chat_input):  # he hung up before the script ran out
             break
         say(at, line)
-    assert any("客户已挂机" in e.value and "complaint" in e.value for e in at.error)
+    assert any("客户已挂机" in e.value and "客户投诉" in e.value for e in at.error)
     assert not [c for c in at.chat_input]  # no more input once the call is over
     at.button(key="to-card").click().run()
     assert [e.value for e in at.error][-1] == "未通过"

@@ -29,21 +29,31 @@ def render() -> None:
     c1, c2 = st.columns(2)
     if c1.button(ui.tr("watch_model"), key="watch"):
         st.session_state["show_model"] = lesson.id
+        st.session_state["model_step"] = 1
     if c2.button(ui.tr("start_call"), type="primary", key="start"):
         st.session_state["pending_mode"] = mode
         ui.go("call", lesson=lesson.id)
     if st.session_state.get("show_model") == lesson.id:
         st.subheader(ui.tr("model_call"))
         conv = replay_lesson_call(lesson)
+        step = st.session_state.get("model_step", 1)
         if conv.opening:
             with st.chat_message("assistant", avatar="👤"):
                 st.markdown(ui.plain(conv.opening))
-        for turn in conv.turns:
+        for turn in conv.turns[:step]:
             with st.chat_message("user", avatar="🎧"):
                 st.markdown(ui.plain(turn.agent))
                 st.caption(" · ".join(turn.acts))
             with st.chat_message("assistant", avatar="👤"):
                 st.markdown(ui.plain(turn.customer))
+        if step < len(conv.turns):
+            n1, n2 = st.columns(2)
+            if n1.button(ui.tr("next_line"), key="model-next"):
+                st.session_state["model_step"] = step + 1
+                st.rerun()
+            if n2.button(ui.tr("show_all"), key="model-all"):
+                st.session_state["model_step"] = len(conv.turns)
+                st.rerun()
 
 
 render()

@@ -53,7 +53,7 @@ def render() -> None:
             st.warning(problem, icon="✋")
         if practice.ended:
             who = ui.tr("customer_hung_up") if practice.conv.hung_up_by == "customer" else ui.tr("you_hung_up")
-            st.error(f"📴 {who} · {ui.tr('outcome')}: {practice.conv.outcome}", icon=None)
+            st.error(f"📴 {who} · {ui.tr('outcome')}: {ui.tr(f'outcome_{practice.conv.outcome}')}", icon=None)
             if st.button(ui.tr("see_scorecard"), type="primary", key="to-card"):
                 ui.go("scorecard", call=practice.call_id)
         else:

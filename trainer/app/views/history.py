@@ -20,7 +20,7 @@ def render() -> None:
         ui.tr("when"): dt.datetime.fromtimestamp(r["started"]).strftime("%Y-%m-%d %H:%M"),
         ui.tr("lesson"): lib.lessons[r["lesson"]].title if r["lesson"] in lib.lessons else r["lesson"],
         ui.tr("score"): r["score"],
-        ui.tr("outcome"): r["outcome"] or ui.tr("unfinished"),
+        ui.tr("outcome"): ui.tr(f"outcome_{r['outcome']}"),
         ui.tr("turns"): r["turns"],
         "call": r["call_id"],
     } for r in rows])

@@ -19,7 +19,7 @@ def render() -> None:
     c1, c2, c3 = st.columns(3)
     c1.metric(ui.tr("score"), card.score)
     c2.metric(ui.tr("pass_mark"), card.pass_mark)
-    c3.metric(ui.tr("outcome"), str(card.outcome))
+    c3.metric(ui.tr("outcome"), ui.tr(f"outcome_{card.outcome}"))
     (st.success if card.passed else st.error)(ui.tr("result_passed" if card.passed else "result_failed"))
 
     st.subheader(ui.tr("sections"))
