@@ -428,10 +428,9 @@ class VoiceRule(_Rule):
         return False
 
 
-class AllRule(_Rule):
-    """Every sub-rule passes (n/a if none applies)."""
+class _Composite(_Rule):
+    """A rule made of sub-rules (`all`, `any`)."""
 
-    kind: Literal["all"]
     rules: list["Rule"] = Field(min_length=1)
 
     def acts_used(self):
@@ -440,9 +439,20 @@ class AllRule(_Rule):
     def exprs(self):
         return [e for r in self.rules for e in r.exprs()]
 
+    def bounded(self):
+        return any(r.bounded() for r in self.rules)
+
+    def _applied(self, call) -> list[Result]:
+        return [res for res in (r.check(call) for r in self.rules) if res.applies]
+
+
+class AllRule(_Composite):
+    """Every sub-rule passes (n/a if none applies)."""
+
+    kind: Literal["all"]
+
     def check(self, call):
-        results = [r.check(call) for r in self.rules]
-        applied = [r for r in results if r.applies]
+        applied = self._applied(call)
         if not applied:
             return Result(False, True)
         failed = [r for r in applied if not r.passed]
@@ -452,25 +462,14 @@ class AllRule(_Rule):
     def pending(self, call):
         return any(r.pending(call) for r in self.rules)
 
-    def bounded(self):
-        return any(r.bounded() for r in self.rules)
 
-
-class AnyRule(_Rule):
+class AnyRule(_Composite):
     """At least one sub-rule passes."""
 
     kind: Literal["any"]
-    rules: list["Rule"] = Field(min_length=1)
-
-    def acts_used(self):
-        return [a for r in self.rules for a in r.acts_used()]
-
-    def exprs(self):
-        return [e for r in self.rules for e in r.exprs()]
 
     def check(self, call):
-        results = [r.check(call) for r in self.rules]
-        applied = [r for r in results if r.applies]
+        applied = self._applied(call)
         if not applied:
             return Result(False, True)
         ok = [r for r in applied if r.passed]
@@ -479,9 +478,6 @@ class AnyRule(_Rule):
 
     def pending(self, call):
         return not self.check(call).passed and any(r.pending(call) for r in self.rules)
-
-    def bounded(self):
-        return any(r.bounded() for r in self.rules)
 
 
 Rule = Annotated[
