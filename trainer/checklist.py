@@ -273,20 +273,24 @@ class OrderRule(_Rule):
 
 
 class NeverRule(_Rule):
-    """None of `acts` (optionally only while the mood holds `during`)."""
+    """None of `acts` (optionally only while the mood holds `during`); a line that
+    also carries one of `except_with` does not count (a choice question 您选哪种
+    is not the open question the rule is about)."""
 
     kind: Literal["never"]
     acts: list[str] = Field(min_length=1)
     during: str | None = None
+    except_with: list[str] = Field(default_factory=list)
 
     def acts_used(self):
-        return self.acts
+        return self.acts + self.except_with
 
     def exprs(self):
         return [self.during] if self.during else []
 
     def check(self, call):
-        bad = [t.index for t in call.turns if t.acts & set(self.acts) and _during(self.during, call, t)]
+        bad = [t.index for t in call.turns if t.acts & set(self.acts) and not t.acts & set(self.except_with)
+               and _during(self.during, call, t)]
         return Result(True, not bad, bad[0] if bad else None, violations=bad)
 
     def pending(self, call):

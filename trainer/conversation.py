@@ -105,13 +105,22 @@ class Conversation:
         self._moves[key] = move
         if move.if_:
             self._conds[key] = MoodExpr(move.if_, self.persona.names)
-        self.machine.add_transition(
-            trigger,
-            source=source,
-            dest=move.to,  # None: an internal transition, the state stays
-            conditions=[lambda ev, k=key: self._holds(self._moves[k], ev.kwargs["analysis"])],
-            after=[lambda ev, k=key: ev.kwargs["fired"].append(k)],
-        )
+        # `pick` becomes one transition per target, each holding for one draw
+        targets = list(enumerate(move.pick)) if move.pick else [(None, move.to)]
+        for i, dest in targets:
+            self.machine.add_transition(
+                trigger,
+                source=source,
+                dest=dest,  # None: an internal transition, the state stays
+                conditions=[lambda ev, k=key, i=i: self._holds(self._moves[k], ev.kwargs["analysis"])
+                            and (i is None or self._draw(k) == i)],
+                after=[lambda ev, k=key: ev.kwargs["fired"].append(k)],
+            )
+
+    def _draw(self, key: int) -> int:
+        """The seeded draw among a move's `pick` targets for this turn."""
+        move = self._moves[key]
+        return random.Random(f"{self.seed}:{len(self.turns)}:pick:{self._move_id(move)}").randrange(len(move.pick))
 
     # -- public API -----------------------------------------------------------
     @property

@@ -78,6 +78,9 @@ class Move(_Strict):
     if_: str | None = Field(None, alias="if", description="mood condition, e.g. 'anger < 40'")
     effects: Effects = Field(default_factory=dict)
     to: str | None = Field(None, description="target state; omitted = stay")
+    pick: list[str] | None = Field(
+        None, min_length=2, description="instead of `to`: one of these states, drawn with the call's seed"
+    )
     lines: list[str] | None = Field(None, description="reply; omitted = the target state's lines")
     note: str | None = Field(None, description="for authors: why this move exists")
 
@@ -295,6 +298,10 @@ def check(p: Persona) -> list[tuple[tuple, str]]:
             check_effects(mloc, m.effects)
             check_expr(mloc + ("if",), m.if_)
             check_target(mloc + ("to",), m.to)
+            for k, target in enumerate(m.pick or []):
+                check_target(mloc + ("pick", k), target)
+            if m.pick and m.to:
+                problems.append((mloc + ("pick",), "give either 'to' or 'pick', not both"))
     if problems:
         return problems
     problems += _graph_problems(p)
@@ -308,6 +315,7 @@ def _graph_problems(p: Persona) -> list[tuple[tuple, str]]:
         if s.end:
             continue
         edges[sid] |= {m.to for m in s.moves if m.to and m.to != sid}
+        edges[sid] |= {t for m in s.moves for t in (m.pick or []) if t != sid}
         edges[sid] |= interrupts - {sid}
     seen = _reach(p.start, edges)
     problems: list[tuple[tuple, str]] = []
