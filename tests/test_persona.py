@@ -19,7 +19,7 @@ def line_of(text: str, needle: str) -> int:
     return next(i for i, line in enumerate(text.splitlines(), 1) if needle in line)
 
 
-@pytest.mark.parametrize("pid", ["complainer", "expert", "legalistic", "rushed"])
+@pytest.mark.parametrize("pid", sorted(p.stem for p in (ROOT / "personas").glob("*.yaml")))
 def test_bundled_personas_are_valid_and_start_with_the_schema_comment(pid):
     persona = load_by_id(pid)
     assert persona.id == pid
