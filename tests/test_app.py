@@ -56,6 +56,7 @@ def test_lessons_page_lists_the_curriculum():
     titles = [s.value for s in at.subheader]
     assert titles == [f"{i}. {lesson.title}" for i, lesson in enumerate(LIB.curriculum(), 1)]
     assert [b.label for b in at.button].count("进入课程") == len(LIB.lessons)
+    assert any("建议下一课" in i.value and LIB.curriculum()[0].title in i.value for i in at.info)
 
 
 def test_briefing_shows_the_technique_and_the_model_call():
@@ -174,3 +175,6 @@ def test_history_lists_past_calls_with_a_trend():
     assert list(table["课程"]) == [LIB.lesson("rushed").title] and int(table["得分"].iloc[0]) >= 90
     lessons = AppTest.from_file(APP, default_timeout=60).run()
     assert any(m.label == "最高分" for m in lessons.metric)  # the lesson card shows the best score
+    assert any("✅ 已通过" in m.value for m in lessons.markdown)
+    # the first lesson is passed: the suggestion moves on
+    assert not any(LIB.lesson("rushed").title in i.value for i in lessons.info)

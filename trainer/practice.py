@@ -86,6 +86,7 @@ class Practice:
             "mode": self.lesson.mode, "started": self.started, "ended_at": self.ended_at,
             "call": json.loads(self.conv.to_json()),
             "score": card.score if card else None, "passed": card.passed if card else None,
+            "items": {it.id: it.passed for it in card.items if it.applicable} if card else None,
         })
 
     # -- the call -----------------------------------------------------------------

@@ -53,7 +53,7 @@ class CallStore:
                 continue
             if user is None or d.get("user") == user:
                 rows.append({k: d.get(k) for k in (
-                    "call_id", "user", "lesson", "persona", "mode", "started", "ended_at", "score", "passed")}
+                    "call_id", "user", "lesson", "persona", "mode", "started", "ended_at", "score", "passed", "items")}
                     | {"outcome": d.get("call", {}).get("outcome"), "turns": len(d.get("call", {}).get("turns", []))})
         return sorted(rows, key=lambda r: (r["started"] or 0, r["call_id"]))
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from trainer.app import ui
+from trainer.curriculum import suggest_next
 from trainer.store import default_store
 
 
@@ -11,6 +12,10 @@ def render() -> None:
     st.caption(ui.tr("lessons_intro"))
     lib = ui.library()
     results = default_store().list(ui.user())
+    nxt = suggest_next(lib, results)
+    if nxt is not None:
+        why = ("（" + ui.tr("weakest") + "：" + "、".join(ui.plain(t) for t in nxt.weak_items) + "）") if nxt.weak_items else ""
+        st.info(f"👉 {ui.tr('suggested_next')}：**{ui.plain(nxt.lesson.title)}**{why}")
     for problem in lib.problems:
         st.error(f"{ui.tr('lesson_broken')}: {ui.plain(problem)}", icon="⚠️")
     for n, lesson in enumerate(lib.curriculum(), 1):
