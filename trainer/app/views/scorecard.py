@@ -44,7 +44,7 @@ def render() -> None:
     focus = None
     for it in card.items:
         mark = "➖" if not it.applicable else ("✅" if it.passed else "❌")
-        with st.expander(f"{mark} {it.title} · {it.section} · {it.weight}"):
+        with st.expander(f"{mark} {ui.plain(it.title)} · {ui.plain(it.section)} · {it.weight}"):
             if not it.applicable:
                 st.caption(ui.tr("not_applicable"))
             if it.evidence_turn:
