@@ -8,8 +8,9 @@ STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PERSONA ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
-# Debian packages the tests need: the browser for end-to-end tests, CJK fonts for readable screenshots
-TEST_DEBS := chromium fonts-noto-cjk fonts-noto-color-emoji
+# Debian packages the tests need: the browser for end-to-end tests, CJK fonts for readable
+# screenshots, PostgreSQL for the store tests' second database
+TEST_DEBS := chromium fonts-noto-cjk fonts-noto-color-emoji postgresql
 
 .PHONY: setup run chat test system-deps bench screenshots schema clean
 
@@ -40,8 +41,10 @@ system-deps:
 	    echo "installing:$$missing"; apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "missing Debian packages:$$missing (install them as root)" >&2; exit 1; fi; fi
 
+# The suite runs the store tests on SQLite and on a real PostgreSQL server started on loopback.
 test: setup system-deps
-	$(PY) -m pytest -q
+	@url=$$(tests/postgres.sh start) && \
+	TRAINER_TEST_POSTGRES_URL=$$url $(PY) -m pytest -q; rc=$$?; tests/postgres.sh stop; exit $$rc
 
 # Re-make the README screenshots (docs/) from the end-to-end test's artifacts.
 screenshots: setup system-deps

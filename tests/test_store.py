@@ -1,0 +1,93 @@
+"""Practice calls in the database: every turn committed, resumed after a crash."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, func, inspect, select, text
+
+from conftest import ROOT
+from trainer.db import migrate, turns
+from trainer.practice import Practice
+from trainer.store import CallStore
+
+
+def _urls():
+    # SQLite always; PostgreSQL when `make test` started one (it always does; see tests/postgres.sh)
+    pg = os.environ.get("TRAINER_TEST_POSTGRES_URL")
+    return ["sqlite"] + (["postgresql"] if pg else [])
+
+
+@pytest.fixture(params=_urls())
+def url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/t.db"
+        return
+    base = os.environ["TRAINER_TEST_POSTGRES_URL"]
+    name = "t_" + uuid.uuid4().hex[:12]
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield base.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_save_load_and_list(url):
+    store = CallStore(url)
+    p = Practice.start("complainer", user="小李", seed=3, store=store)
+    p.say("您好，我是宽带客服小李，请问有什么可以帮您？")
+    back = Practice.resume(p.call_id, store=store)
+    assert back.conv.to_json() == p.conv.to_json() and back.user == "小李"
+    rows = store.list("小李")
+    assert [(r["call_id"], r["turns"], r["score"]) for r in rows] == [(p.call_id, 1, None)]
+    assert store.list("别人") == []
+
+
+def test_every_turn_is_committed_as_it_happens(url):
+    store = CallStore(url)
+    p = Practice.start("rushed", seed=1, store=store)
+    other = create_engine(url)  # another connection sees each turn at once
+    for n, line in enumerate(["您好，请问是刘晓燕女士吗？我是电信客服小周。", "您的宽带可以免费提速到300兆，月费不变。"], 1):
+        p.say(line)
+        with other.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(turns)).scalar() == n
+
+
+def test_a_call_survives_the_process_being_killed_mid_call(url):
+    script = (
+        "import os, sys\n"
+        "from trainer.practice import Practice\n"
+        "from trainer.store import CallStore\n"
+        f"p = Practice.start('complainer', seed=5, store=CallStore({url!r}))\n"
+        "p.say('您好，我是宽带客服小李，请问有什么可以帮您？')\n"
+        "p.say('王先生，真的很抱歉，我理解您的心情。')\n"
+        "print(p.call_id, flush=True)\n"
+        "os._exit(9)  # killed: no clean shutdown\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 9
+    call_id = proc.stdout.strip()
+    store = CallStore(url)
+    resumed = Practice.resume(call_id, store=store)
+    assert len(resumed.conv.turns) == 2 and resumed.conv.state == "heard"
+    resumed.say("我这边看到系统记录，您11月3日、10日各报修过一次。")
+    assert resumed.conv.state == "facts_set"
+
+
+def test_migrations_create_the_schema_in_an_empty_database(url):
+    engine = create_engine(url)
+    migrate(engine)
+    names = set(inspect(engine).get_table_names())
+    assert {"users", "sessions", "turns", "alembic_version"} <= names
+    migrate(engine)  # idempotent
+    engine.dispose()
+
+
+def test_the_suite_has_a_postgresql_server():
+    # `make test` (and so CI) always starts one; running pytest by hand without it tests SQLite only
+    if os.environ.get("CI"):
+        assert os.environ.get("TRAINER_TEST_POSTGRES_URL"), "make test did not start PostgreSQL"

@@ -1,0 +1,89 @@
+"""The database schema (SQLAlchemy 2): users, practice sessions, their turns.
+
+SQLite (a file in the data directory, WAL mode) by default; PostgreSQL when
+`TRAINER_DATABASE_URL` says so. The schema is created and upgraded by Alembic
+(`trainer/migrations/`), never by `create_all`, so a database from an earlier
+version is migrated in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import (
+    JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    create_engine, event,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(80), nullable=False, unique=True),
+    Column("role", String(16), nullable=False, default="trainee"),
+    Column("password_hash", String(255)),
+    Column("created_at", Float, nullable=False),
+)
+
+sessions = Table(
+    "sessions", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.id"), nullable=False, index=True),
+    Column("persona", String(60), nullable=False),
+    Column("lesson", String(60), nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("started_at", Float, nullable=False),
+    Column("ended_at", Float),
+    Column("outcome", String(20)),
+    Column("hung_up_by", String(10)),
+    Column("state", Text, nullable=False),  # the engine's whole state (Conversation.to_json)
+    Column("score", Integer),
+    Column("passed", Boolean),
+    Column("items", JSON),  # item id -> passed, once the call has ended
+)
+
+turns = Table(
+    "turns", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(40), ForeignKey("sessions.id"), nullable=False, index=True),
+    Column("idx", Integer, nullable=False),
+    Column("agent", Text, nullable=False),
+    Column("acts", JSON, nullable=False),
+    Column("customer", Text, nullable=False),
+    Column("state", String(60), nullable=False),
+    Column("mood", JSON, nullable=False),
+    Column("measures", JSON, nullable=False),
+    Column("events", JSON, nullable=False),
+    UniqueConstraint("session_id", "idx"),
+)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # WAL: readers never wait for the writer
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
