@@ -216,3 +216,16 @@ def test_bench_scoring_meets_the_goal():
     proc = run("bench", "scoring", timeout=120)
     pct = float(proc.stdout.split(" = ")[1].split("%")[0])
     assert pct >= 90.0
+
+
+def test_graph_and_persona_tests_from_the_command_line(tmp_path):
+    dot = run("graph", "rushed")
+    assert dot.returncode == 0 and '"hurry" -> "interested"' in dot.stdout
+    assert run("graph", "nobody").returncode == 1
+    ok = run("test", "tests/personas/")
+    assert ok.returncode == 0 and ok.stdout.rstrip().endswith(" passed, 0 failed")
+    wrong = tmp_path / "wrong.yaml"
+    wrong.write_text((ROOT / "tests" / "personas" / "complainer.yaml").read_text(encoding="utf-8").replace(
+        "state: heard", "state: calm"), encoding="utf-8")
+    bad = run("test", str(wrong))
+    assert bad.returncode == 1 and "step 2: state is 'heard', expected 'calm'" in bad.stdout

@@ -88,6 +88,15 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=cmd_personas)
 
+    c = sub.add_parser("graph", help="the persona's state machine as Graphviz DOT")
+    c.add_argument("persona")
+    c.set_defaults(func=cmd_graph)
+
+    c = sub.add_parser("test", help="run persona test files (a file or a folder of them)")
+    c.add_argument("paths", nargs="+")
+    c.add_argument("-v", "--verbose", action="store_true")
+    c.set_defaults(func=cmd_test)
+
     c = sub.add_parser("bench", help="measure: understanding | scoring | turn")
     c.add_argument("what", choices=["understanding", "scoring", "turn"])
     c.add_argument("--turns", type=int, default=1000)
@@ -495,6 +504,41 @@ def cmd_personas(args) -> int:
             else:
                 print(f"{r['id']:12} {r['type']:6} {r['direction']:8} ★{r['difficulty']}  {r['summary']}")
     return 0
+
+
+def cmd_graph(args) -> int:
+    from .authoring import graph
+
+    print(graph(_persona(args.persona)))
+    return 0
+
+
+def cmd_test(args) -> int:
+    from .authoring import run_test
+    from .lesson import LessonError
+    from .persona import PersonaError
+
+    files: list[Path] = []
+    for raw in args.paths:
+        p = Path(raw)
+        files += sorted(p.glob("*.yaml")) if p.is_dir() else [p]
+    failed = 0
+    for f in files:
+        try:
+            report = run_test(f)
+        except (PersonaError, LessonError) as e:
+            failed += 1
+            print(f"{f}: FAILED\n  " + "\n  ".join(e.problems))
+            continue
+        print(f"{f}: {'ok' if report.passed else 'FAILED'} ({report.steps} steps)")
+        if args.verbose or not report.passed:
+            for line in report.lines:
+                print(f"    {line}")
+        if not report.passed:
+            failed += 1
+            print(f"  {report.divergence}")
+    print(f"{len(files) - failed} passed, {failed} failed")
+    return EXIT_INVALID if failed else 0
 
 
 def cmd_bench(args) -> int:
