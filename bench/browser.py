@@ -20,7 +20,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from playwright.async_api import async_playwright  # noqa: E402
 
-from browser import CHROMIUM, CHROMIUM_ARGS, app_server  # noqa: E402
+from browser import CHROMIUM, CHROMIUM_ARGS, app_server, sign_in_token  # noqa: E402
 from trainer.lesson import default_library  # noqa: E402
 
 LINES = default_library().lesson("complainer").model_call.turns[:6]
@@ -33,6 +33,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 async def play(browser, url: str, turns: int) -> list[float]:
+    url = f"{url}/?t={sign_in_token(DATA)}"
     """One trainee: open the lesson, answer, say lines until `turns` replies were timed."""
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     times: list[float] = []
@@ -58,8 +59,11 @@ async def play(browser, url: str, turns: int) -> list[float]:
     return times
 
 
+DATA = Path(tempfile.mkdtemp())
+
+
 async def main() -> None:
-    with app_server(Path(tempfile.mkdtemp())) as url:
+    with app_server(DATA) as url:
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             await play(browser, url, 2)  # warm up: first load, the learned matcher

@@ -59,6 +59,19 @@ def app_server(data_dir: Path, timeout: float = 60):
             proc.kill()
 
 
+def sign_in_token(data_dir: Path, name: str = "学员甲") -> str:
+    """An account and a login token in the app's database (as signing in would make)."""
+    from trainer.accounts import create_user, open_login
+    from trainer.store import CallStore
+
+    store = CallStore(f"sqlite:///{Path(data_dir).resolve() / 'trainer.db'}")
+    try:
+        create_user(name, "password1", store=store)
+    except ValueError:
+        pass
+    return open_login(name, store=store)
+
+
 def launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
@@ -66,12 +79,13 @@ def launch(playwright):
 class CallPage:
     """The call screen as a trainee uses it."""
 
-    def __init__(self, page, url: str):
+    def __init__(self, page, url: str, token: str):
         self.page = page
         self.url = url
+        self.token = token
 
     def open_lesson(self, lesson_id: str) -> None:
-        self.page.goto(self.url)  # the lessons page is the default page, at /
+        self.page.goto(f"{self.url}/?t={self.token}")  # signed in; the lessons page is the default page
         self.page.locator(f".st-key-open-{lesson_id} button").click()
         self.page.locator(".st-key-start button").click()
         self.page.locator(".st-key-pickup button").click()

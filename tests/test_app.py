@@ -25,8 +25,21 @@ def data_dir(tmp_path, monkeypatch):
     st.cache_resource.clear()
 
 
-def app(**query) -> AppTest:
+def login_token(name: str = "小李", role: str = "trainee") -> str:
+    from trainer.accounts import create_user, open_login
+
+    try:
+        create_user(name, "password1", role)
+    except ValueError:
+        pass  # already there
+    return open_login(name)
+
+
+def app(user: str = "小李", role: str = "trainee", **query) -> AppTest:
+    """The app as a signed-in user (the login token in the URL, as after signing in)."""
     at = AppTest.from_file(APP, default_timeout=60)
+    if user:
+        at.query_params["t"] = login_token(user, role)
     for k, v in query.items():
         at.query_params[k] = v
     return at.run()
@@ -138,8 +151,10 @@ def test_reload_keeps_the_call_and_two_tabs_are_two_calls():
     call_id = tab1.query_params["call"]
     tab2 = start_call("complainer")
     assert tab2.query_params["call"] != call_id and chat(tab2) == []
-    # a reload is a new session with the same URL: /call?call=ID
-    reloaded = AppTest.from_file(APP, default_timeout=60).run()
+    # a reload is a new session with the same URL: /call?call=ID&t=TOKEN
+    reloaded = AppTest.from_file(APP, default_timeout=60)
+    reloaded.query_params["t"] = tab1.query_params["t"]
+    reloaded.run()
     reloaded.query_params["call"] = call_id
     reloaded.switch_page("views/call.py").run()
     assert chat(reloaded)[0] == "您好，我是宽带客服小李，请问有什么可以帮您？" and len(chat(reloaded)) == 2
@@ -173,8 +188,59 @@ def test_history_lists_past_calls_with_a_trend():
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["课程"]) == [LIB.lesson("rushed").title] and int(table["得分"].iloc[0]) >= 90
-    lessons = AppTest.from_file(APP, default_timeout=60).run()
+    lessons = app()
     assert any(m.label == "最高分" for m in lessons.metric)  # the lesson card shows the best score
     assert any("✅ 已通过" in m.value for m in lessons.markdown)
     # the first lesson is passed: the suggestion moves on
     assert not any(LIB.lesson("rushed").title in i.value for i in lessons.info)
+
+
+# -- accounts and roles -----------------------------------------------------------
+
+
+def test_signed_out_only_the_login_page_and_registration_signs_in():
+    at = app(user="")
+    assert at.title[0].value == "坐席陪练" and not [b for b in at.button if b.key and b.key.startswith("open-")]
+    at.text_input(key="reg-name").set_value("新学员")
+    at.text_input(key="reg-password").set_value("short")
+    at.button[1].click().run()
+    assert [e.value for e in at.error] == ["密码至少 8 位。"]
+    at.text_input(key="reg-password").set_value("long enough")
+    at.button[1].click().run()
+    assert at.query_params["t"] and any(s.value.startswith("1. ") for s in at.subheader)
+
+
+def test_wrong_password_is_refused():
+    login_token("小王")
+    at = app(user="")
+    at.text_input(key="login-name").set_value("小王")
+    at.text_input(key="login-password").set_value("wrong-password")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["账号或密码不对。"] and "t" not in at.query_params
+
+
+def test_a_trainee_sees_only_their_own_calls_and_no_dashboard():
+    mine = start_call("rushed")
+    say(mine, "您好，请问是刘晓燕女士吗？我是电信客服小周。")
+    call_id = mine.query_params["call"]
+    other = app(user="别的学员")
+    other.query_params["call"] = call_id
+    other.switch_page("views/call.py").run()
+    assert chat(other) == []  # someone else's call is not shown
+    other.switch_page("views/history.py").run()
+    assert [i.value for i in other.info] == ["还没有通话。"]
+    with pytest.raises(ValueError):  # the dashboard is not a page for trainees
+        other.switch_page("views/dashboard.py").run()
+
+
+def test_the_trainer_dashboard_shows_the_team():
+    at = start_call("rushed")
+    for line in LIB.lesson("rushed").model_call.turns:
+        say(at, line)
+    boss = app(user="王老师", role="trainer")
+    boss.switch_page("views/dashboard.py").run()
+    assert not boss.exception
+    table = boss.dataframe[0].value
+    assert list(table["学员"]) == ["小李"] and int(table["最高分"].iloc[0]) >= 90
+    assert any(d.label == "导出 CSV" for d in boss.get("download_button"))
+    assert chat(boss)[0] == "喂？" or chat(boss)[0] == "喂，哪位？"  # a call to review

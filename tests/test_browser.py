@@ -4,7 +4,7 @@ app started on 127.0.0.1. Waits are on DOM conditions, never fixed sleeps."""
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from browser import ROOT, CallPage, app_server, launch
+from browser import ROOT, CallPage, app_server, launch, sign_in_token
 from trainer.lesson import default_library
 
 LIB = default_library()
@@ -13,17 +13,35 @@ ARTIFACTS = ROOT / "artifacts"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with app_server(tmp_path_factory.mktemp("data")) as url:
-        yield url
+    data = tmp_path_factory.mktemp("data")
+    with app_server(data) as url:
+        yield url, data
 
 
 @pytest.fixture
-def page(server):
+def browser_page(server):
     with sync_playwright() as p:
         browser = launch(p)
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        yield CallPage(context.new_page(), server)
+        yield context.new_page()
         browser.close()
+
+
+@pytest.fixture
+def page(server, browser_page):
+    url, data = server
+    return CallPage(browser_page, url, sign_in_token(data))
+
+
+def test_sign_in_with_the_form(server, browser_page):
+    url, data = server
+    sign_in_token(data, "学员乙")  # the account exists; sign in by typing
+    browser_page.goto(url)
+    browser_page.get_by_label("账号名").first.fill("学员乙")
+    browser_page.get_by_label("密码").first.fill("password1")
+    browser_page.get_by_role("button", name="登录").first.click()
+    expect(browser_page.locator(".st-key-open-rushed button")).to_be_visible()
+    expect(browser_page.get_by_text("已登录： 学员乙")).to_be_visible()
 
 
 def test_complainer_lesson_played_to_success_by_typing(page):

@@ -97,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("-v", "--verbose", action="store_true")
     c.set_defaults(func=cmd_test)
 
+    c = sub.add_parser("user", help="add or update an account (the password is read from TRAINER_PASSWORD or asked)")
+    c.add_argument("name")
+    c.add_argument("--trainer", action="store_true", help="a trainer account (default: trainee)")
+    c.add_argument("--update", action="store_true", help="set a new password / role for an existing account")
+    c.set_defaults(func=cmd_user)
+
     c = sub.add_parser("bench", help="measure: understanding | scoring | turn")
     c.add_argument("what", choices=["understanding", "scoring", "turn"])
     c.add_argument("--turns", type=int, default=1000)
@@ -503,6 +509,28 @@ def cmd_personas(args) -> int:
                 print(f"{r['id']:12} (invalid) {r['error']}")
             else:
                 print(f"{r['id']:12} {r['type']:6} {r['direction']:8} ★{r['difficulty']}  {r['summary']}")
+    return 0
+
+
+def cmd_user(args) -> int:
+    import getpass
+    import os
+
+    from .accounts import AccountError, create_user
+
+    password = os.environ.get("TRAINER_PASSWORD")
+    if password is None:
+        try:
+            password = getpass.getpass("password (8+ characters): ")
+        except EOFError:
+            raise CliError("no password: set TRAINER_PASSWORD or type it", EXIT_USAGE) from None
+    try:
+        create_user(args.name, password, "trainer" if args.trainer else "trainee", update_existing=args.update)
+    except AccountError as e:
+        raise CliError({"bad_name": "a name is 1-40 letters, digits, spaces or . · -",
+                        "short_password": "the password needs at least 8 characters",
+                        "name_taken": f"'{args.name}' exists already (use --update)"}.get(e.key, e.key)) from None
+    print(f"{'trainer' if args.trainer else 'trainee'} account '{args.name}' is ready")
     return 0
 
 

@@ -8,6 +8,7 @@ import re
 
 import streamlit as st
 
+from trainer.accounts import account_of, close_login, ensure_admin_from_env
 from trainer.i18n import LANGUAGES, t
 from trainer.lesson import Library, load_library
 from trainer.persona import Persona, PersonaError, load_by_id
@@ -39,6 +40,7 @@ def persona(persona_id: str) -> Persona | str:
 @st.cache_resource(show_spinner=False)
 def warm_up() -> bool:
     default_understanding()  # trains the learned matcher once per server
+    ensure_admin_from_env()  # the first trainer account, from make run's environment
     return True
 
 
@@ -50,32 +52,62 @@ def tr(key: str, **values) -> str:
     return t(key, lang(), **values)
 
 
+def account() -> dict | None:
+    """The signed-in account {name, role}: from this session, or the login token in the URL."""
+    acc = st.session_state.get("account")
+    if acc is None:
+        acc = account_of(st.query_params.get("t"))
+        if acc is not None:
+            st.session_state["account"] = acc
+    return acc
+
+
 def user() -> str:
-    return (st.session_state.get("user") or "学员").strip()[:40] or "学员"
+    acc = account()
+    return acc["name"] if acc else ""
+
+
+def is_trainer() -> bool:
+    acc = account()
+    return bool(acc and acc["role"] == "trainer")
 
 
 def sidebar() -> None:
     # widget values live in session state; defaults are set once, never passed again
     st.session_state.setdefault("lang", "zh")
-    st.session_state.setdefault("user", "学员")
     with st.sidebar:
         st.radio(t("language", "zh"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
-        st.text_input(tr("trainee_name"), key="user", max_chars=40)
+        acc = account()
+        if acc:
+            st.caption(f"{tr('signed_in_as')} {plain(acc['name'])}（{tr('role_' + acc['role'])}）")
+            if st.button(tr("sign_out"), key="sign-out"):
+                close_login(st.query_params.get("t"))
+                st.session_state.pop("account", None)
+                st.session_state.pop("practice", None)
+                st.query_params.clear()
+                st.rerun()
 
 
 def page_defs():
-    """The pages: scripts in views/, each a short script that draws one screen."""
-    return {
+    """The pages: scripts in views/, each a short script that draws one screen.
+    Signed out, only the login page; the dashboard only for trainers."""
+    if account() is None:
+        return {"login": st.Page("views/login.py", title=tr("sign_in"), icon="🔑", url_path="login", default=True)}
+    pages = {
         "lessons": st.Page("views/lessons.py", title=tr("nav_lessons"), icon="📚", url_path="lessons", default=True),
         "briefing": st.Page("views/briefing.py", title=tr("nav_briefing"), icon="📋", url_path="briefing"),
         "call": st.Page("views/call.py", title=tr("nav_call"), icon="📞", url_path="call"),
         "scorecard": st.Page("views/scorecard.py", title=tr("nav_scorecard"), icon="🏅", url_path="scorecard"),
         "history": st.Page("views/history.py", title=tr("nav_history"), icon="📈", url_path="history"),
     }
+    if is_trainer():
+        pages["dashboard"] = st.Page("views/dashboard.py", title=tr("nav_dashboard"), icon="🧭", url_path="dashboard")
+    return pages
 
 
 def go(name: str, **params) -> None:
-    st.switch_page(page_defs()[name], query_params=params)
+    token = st.query_params.get("t")
+    st.switch_page(page_defs()[name], query_params={**params, **({"t": token} if token else {})})
 
 
 # -- the current lesson and call ------------------------------------------------------
@@ -102,6 +134,8 @@ def current_practice() -> Practice | None:
         p = Practice.resume(call_id, library=library())
     except (KeyError, ValueError):
         return None
+    if p.user != user() and not is_trainer():
+        return None  # a trainee sees only their own calls
     st.session_state["practice"] = p
     return p
 
