@@ -91,3 +91,39 @@ def test_the_suite_has_a_postgresql_server():
     # `make test` (and so CI) always starts one; running pytest by hand without it tests SQLite only
     if os.environ.get("CI"):
         assert os.environ.get("TRAINER_TEST_POSTGRES_URL"), "make test did not start PostgreSQL"
+
+
+def test_a_database_from_the_previous_schema_is_upgraded_in_place(url):
+    engine = create_engine(url)
+    migrate(engine, "0001")  # the schema before login tokens
+    assert "logins" not in inspect(engine).get_table_names()
+    old = CallStore.__new__(CallStore)  # the store as it was: no migration on open
+    old.url, old.engine = url, engine
+    p = Practice.start("complainer", user="老用户", seed=2, store=old)
+    p.say("您好，我是宽带客服小李，请问有什么可以帮您？")
+    store = CallStore(url)  # opening the store upgrades to the newest schema
+    assert "logins" in inspect(store.engine).get_table_names()
+    assert Practice.resume(p.call_id, store=store).conv.to_json() == p.conv.to_json()
+    engine.dispose()
+
+
+def test_accounts_passwords_and_login_tokens(url):
+    from trainer.accounts import AccountError, account_of, authenticate, close_login, create_user, open_login
+
+    store = CallStore(url)
+    create_user("王老师", "secret-123", "trainer", store=store)
+    with store.engine.connect() as conn:
+        stored = conn.execute(text("select password_hash from users where name = '王老师'")).scalar()
+    assert stored.startswith("scrypt$") and "secret-123" not in stored
+    assert authenticate("王老师", "secret-123", store=store) == {"name": "王老师", "role": "trainer"}
+    assert authenticate("王老师", "wrong", store=store) is None and authenticate("nobody", "x", store=store) is None
+    with pytest.raises(AccountError):
+        create_user("王老师", "another-pass", store=store)
+    with pytest.raises(AccountError):
+        create_user("<script>", "long-enough", store=store)
+    token = open_login("王老师", store=store)
+    assert account_of(token, store=store)["role"] == "trainer"
+    close_login(token, store=store)
+    assert account_of(token, store=store) is None
+    assert account_of("' or 1=1 --", store=store) is None  # bound parameters only
+    store.engine.dispose()
