@@ -244,3 +244,28 @@ def test_the_trainer_dashboard_shows_the_team():
     assert list(table["学员"]) == ["小李"] and int(table["最高分"].iloc[0]) >= 90
     assert any(d.label == "导出 CSV" for d in boss.get("download_button"))
     assert chat(boss)[0] == "喂？" or chat(boss)[0] == "喂，哪位？"  # a call to review
+
+
+def test_the_persona_workshop_validates_draws_and_tries():
+    at = app(user="王老师", role="trainer")
+    at.switch_page("views/editor.py").run()
+    assert not at.exception
+    assert at.success[0].value == "“billing_dispute”检查通过。"
+    assert at.get("graphviz_chart")
+    at.text_input(key="try-line").set_value("您好，我是10000号客服小吕，请问有什么可以帮您？")
+    next(b for b in at.button if b.label == "发送").click().run()
+    assert len(chat(at)) == 2 and chat(at)[0].startswith("您好，我是10000号客服小吕")
+    broken = at.text_area(key="editor-text").value.replace("to: reasoned", "to: reasond")
+    at.text_area(key="editor-text").set_value(broken).run()
+    assert at.error[0].value == "文件有误："
+    assert "editor.yaml:" in at.code[0].value and "unknown state 'reasond'" in at.code[0].value
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [" + ", ".join([f"*{chr(97 + i)}"] * 10) + "]\n" for i in range(8))
+    at.text_area(key="editor-text").set_value(bomb).run()
+    assert "expands to more than" in at.code[0].value and not at.exception
+
+
+def test_trainees_have_no_workshop():
+    at = app()
+    with pytest.raises(ValueError):
+        at.switch_page("views/editor.py").run()

@@ -102,6 +102,7 @@ def page_defs():
     }
     if is_trainer():
         pages["dashboard"] = st.Page("views/dashboard.py", title=tr("nav_dashboard"), icon="🧭", url_path="dashboard")
+        pages["editor"] = st.Page("views/editor.py", title=tr("nav_editor"), icon="🛠️", url_path="editor")
     return pages
 
 
