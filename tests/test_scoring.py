@@ -239,3 +239,14 @@ def test_lesson_errors_and_a_broken_file_does_not_hide_the_others(tmp_path):
     assert list(lib.lessons) == ["rushed"]
     assert any("broken.yaml:3: persona: unknown persona 'rushd' (did you mean 'rushed'?)" in p for p in lib.problems)
     assert any("skip[0]: no item 'active_listenin'" in p for p in lib.problems)
+
+
+def test_a_checklist_pattern_that_could_backtrack_forever_is_refused(tmp_path):
+    bad = tmp_path / "slow.yaml"
+    bad.write_text(
+        "id: slow\ntitle: t\nitems:\n  - id: x\n    title: t\n    section: 流程\n    weight: 5\n"
+        "    rule: {kind: act, acts: [thank], after: {customer_says: '(为什么+)+$'}}\n    tip: t\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LessonError, match=r"slow.yaml:8: items\[0\].rule: customer_says refused: nested quantifiers"):
+        load_checklist(bad)

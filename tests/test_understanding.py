@@ -94,6 +94,14 @@ def test_a_broken_cue_file_is_refused_clearly(tmp_path):
         Understanding([bad])
 
 
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(.*)*x", "(您|您好)*吗", r"(\w+)\1"])
+def test_cues_that_could_backtrack_forever_are_refused(tmp_path, pattern):
+    bad = tmp_path / "slow.yaml"
+    bad.write_text(f"acts:\n  greet:\n    cues: ['{pattern}']\n", encoding="utf-8")
+    with pytest.raises(CueError, match="refused"):
+        Understanding([bad], training=[])
+
+
 def test_dev_set_is_large_and_labelled_with_known_acts():
     data = load_labelled(bench.DEV)
     assert len(data) >= 300

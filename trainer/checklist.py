@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from . import vocabulary
+from . import regexsafe, vocabulary
 from .moodexpr import ExprError, MoodExpr
 
 SECTIONS = ("礼貌程度", "沟通能力", "耐心程度", "技巧", "流程")
@@ -536,10 +536,9 @@ def check_rules(cl: Checklist) -> list[tuple[tuple, str]]:
                 problems.append((loc + ("rule",), str(e)))
         for r in _walk(item.rule):
             if isinstance(r, ActRule) and r.after and r.after.customer_says:
-                try:
-                    re.compile(r.after.customer_says)
-                except re.error as e:
-                    problems.append((loc + ("rule",), f"bad regular expression: {e}"))
+                unsafe = regexsafe.problem(r.after.customer_says)
+                if unsafe:
+                    problems.append((loc + ("rule",), f"customer_says refused: {unsafe}"))
     return problems
 
 

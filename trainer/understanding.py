@@ -33,7 +33,7 @@ import opencc
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
-from . import vocabulary
+from . import regexsafe, vocabulary
 
 CUES_FILE = Path(__file__).parent / "content" / "cues.yaml"
 LINES_FILE = Path(__file__).parent / "content" / "labelled_lines.yaml"
@@ -352,6 +352,9 @@ def _compile(act: str, pattern: str, t2s: opencc.OpenCC) -> re.Pattern:
     # cues are matched on normalised text, so normalise them the same way
     # (a trainer may type '，' or Traditional characters in a cue)
     pattern = t2s.convert(unicodedata.normalize("NFKC", pattern))
+    unsafe = regexsafe.problem(pattern)
+    if unsafe:
+        raise CueError(f"cues: {act}: {pattern!r} refused: {unsafe}")
     try:
         return re.compile(pattern)
     except re.error as e:
