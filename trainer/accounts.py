@@ -46,7 +46,7 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def create_user(name: str, password: str, role: str = "trainee", store: CallStore | None = None,
-                update_existing: bool = False) -> None:
+                update_existing: bool = False, team: str = "") -> None:
     """A new account (or, with `update_existing`, a new password and role)."""
     store = store or default_store()
     name = (name or "").strip()
@@ -60,10 +60,10 @@ def create_user(name: str, password: str, role: str = "trainee", store: CallStor
         row = conn.execute(select(users.c.id, users.c.password_hash).where(users.c.name == name)).first()
         if row is None:
             conn.execute(insert(users).values(name=name, role=role, password_hash=hash_password(password),
-                                              created_at=time.time()))
+                                              created_at=time.time(), team=team.strip()[:60]))
         elif row.password_hash is None or update_existing:
             conn.execute(update(users).where(users.c.id == row.id)
-                         .values(role=role, password_hash=hash_password(password)))
+                         .values(role=role, password_hash=hash_password(password), team=team.strip()[:60]))
         else:
             raise AccountError("name_taken")
 

@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("name")
     c.add_argument("--trainer", action="store_true", help="a trainer account (default: trainee)")
     c.add_argument("--update", action="store_true", help="set a new password / role for an existing account")
+    c.add_argument("--team", default="", help="the team the account belongs to")
     c.set_defaults(func=cmd_user)
 
     c = sub.add_parser("bench", help="measure: understanding | scoring | turn")
@@ -525,7 +526,8 @@ def cmd_user(args) -> int:
         except EOFError:
             raise CliError("no password: set TRAINER_PASSWORD or type it", EXIT_USAGE) from None
     try:
-        create_user(args.name, password, "trainer" if args.trainer else "trainee", update_existing=args.update)
+        create_user(args.name, password, "trainer" if args.trainer else "trainee", update_existing=args.update,
+                    team=args.team)
     except AccountError as e:
         raise CliError({"bad_name": "a name is 1-40 letters, digits, spaces or . · -",
                         "short_password": "the password needs at least 8 characters",

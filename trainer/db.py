@@ -25,6 +25,18 @@ users = Table(
     Column("role", String(16), nullable=False, default="trainee"),
     Column("password_hash", String(255)),
     Column("created_at", Float, nullable=False),
+    Column("team", String(60), nullable=False, server_default=""),
+)
+
+uploads = Table(
+    "uploads", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(10), nullable=False),  # persona | lesson
+    Column("name", String(60), nullable=False),  # the file's id
+    Column("text", Text, nullable=False),  # the YAML as uploaded; read with safe_load, never executed
+    Column("uploaded_by", String(80), nullable=False),
+    Column("created_at", Float, nullable=False),
+    UniqueConstraint("kind", "name"),
 )
 
 sessions = Table(

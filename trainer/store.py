@@ -88,7 +88,7 @@ class CallStore:
         """Summaries of the stored calls, oldest first (optionally one user's)."""
         n_turns = (select(turns.c.session_id, func.count().label("n")).group_by(turns.c.session_id).subquery())
         q = (
-            select(sessions.c.id, users.c.name, sessions.c.lesson, sessions.c.persona, sessions.c.mode,
+            select(sessions.c.id, users.c.name, users.c.team, sessions.c.lesson, sessions.c.persona, sessions.c.mode,
                    sessions.c.started_at, sessions.c.ended_at, sessions.c.score, sessions.c.passed,
                    sessions.c["items"], sessions.c.outcome, func.coalesce(n_turns.c.n, 0).label("turns"))
             .join(users, users.c.id == sessions.c.user_id)
@@ -100,7 +100,7 @@ class CallStore:
         with self.engine.connect() as conn:
             rows = conn.execute(q).mappings().all()
         return [
-            {"call_id": r["id"], "user": r["name"], "lesson": r["lesson"], "persona": r["persona"], "mode": r["mode"],
+            {"call_id": r["id"], "user": r["name"], "team": r["team"], "lesson": r["lesson"], "persona": r["persona"], "mode": r["mode"],
              "started": r["started_at"], "ended_at": r["ended_at"], "score": r["score"], "passed": r["passed"],
              "items": r["items"], "outcome": r["outcome"], "turns": r["turns"]}
             for r in rows

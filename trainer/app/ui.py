@@ -10,7 +10,7 @@ import streamlit as st
 
 from trainer.accounts import account_of, close_login, ensure_admin_from_env
 from trainer.i18n import LANGUAGES, t
-from trainer.lesson import Library, load_library
+from trainer.lesson import Library
 from trainer.persona import Persona, PersonaError, load_by_id
 from trainer.practice import Practice
 from trainer.understanding import default_understanding
@@ -25,7 +25,10 @@ def plain(text: str) -> str:
 
 @st.cache_resource(show_spinner=False)
 def library() -> Library:
-    return load_library()
+    """Bundled lessons and the ones trainers published (cleared when one is)."""
+    from trainer.uploads import library as with_uploads
+
+    return with_uploads()
 
 
 @st.cache_resource(show_spinner=False)

@@ -19,17 +19,22 @@ def render() -> None:
     st.title(ui.tr("nav_dashboard"))
     lib = ui.library()
     rows = [r for r in default_store().list() if r["score"] is not None]
+    teams = sorted({r["team"] or "—" for r in rows})
+    team = st.selectbox(ui.tr("team"), [ui.tr("all_teams"), *teams], key="team")
+    if team != ui.tr("all_teams"):
+        rows = [r for r in rows if (r["team"] or "—") == team]
     if not rows:
         st.info(ui.tr("no_call"))
         return
     items = {it.id: it.title for cl in lib.checklists.values() for it in cl.items}
     table = pd.DataFrame([{
-        ui.tr("trainee"): r["user"], ui.tr("lesson"): r["lesson"], ui.tr("score"): r["score"],
+        ui.tr("team"): r["team"] or "—", ui.tr("trainee"): r["user"], ui.tr("lesson"): r["lesson"],
+        ui.tr("score"): r["score"],
         ui.tr("passed"): bool(r["passed"]), ui.tr("when"): dt.datetime.fromtimestamp(r["started"]),
         "call": r["call_id"],
     } for r in rows])
 
-    per = table.groupby([ui.tr("trainee"), ui.tr("lesson")]).agg(
+    per = table.groupby([ui.tr("team"), ui.tr("trainee"), ui.tr("lesson")]).agg(
         **{ui.tr("attempts"): (ui.tr("score"), "size"), ui.tr("best_score"): (ui.tr("score"), "max"),
            ui.tr("latest_score"): (ui.tr("score"), "last")}).reset_index()
     st.dataframe(per, hide_index=True, width="stretch")
@@ -54,7 +59,7 @@ def render() -> None:
 
     st.subheader(ui.tr("review_call"))
     choice = st.selectbox(ui.tr("review_call"), table["call"], key="review",
-                          format_func=lambda c: " · ".join(str(v) for v in table.loc[table["call"] == c].iloc[0, :3]))
+                          format_func=lambda c: " · ".join(str(v) for v in table.loc[table["call"] == c].iloc[0, 1:4]))
     if choice:
         p = Practice.resume(choice, library=lib)
         card = p.scorecard()

@@ -8,6 +8,7 @@ from trainer.authoring import graph
 from trainer.conversation import Conversation
 from trainer.persona import PersonaError, persona_from_text, persona_path
 from trainer.understanding import default_understanding
+from trainer.uploads import UploadError, upload
 from trainer.yamlfile import MAX_BYTES, FileProblem, decode
 
 NAME = "editor.yaml"
@@ -36,6 +37,9 @@ def render() -> None:
             st.session_state["editor-base-loaded"] = base
             st.session_state["editor-text"] = persona_path(base).read_text(encoding="utf-8")
         text = st.text_area("YAML", key="editor-text", height=520)
+        lesson_file = st.file_uploader(ui.tr("upload_lesson"), type=["yaml", "yml"], key="lesson-upload")
+        if lesson_file is not None and st.button(ui.tr("publish"), key="publish-lesson"):
+            _publish(lesson_file.getvalue(), lesson_file.name)
     with right:
         try:
             persona = persona_from_text(text, NAME)
@@ -44,8 +48,22 @@ def render() -> None:
             st.code("\n".join(e.problems), language=None)
             return
         st.success(ui.tr("valid_persona", id=persona.id))
+        if st.button(ui.tr("publish"), key="publish-persona"):
+            _publish(text.encode("utf-8"), f"{persona.id}.yaml")
         st.graphviz_chart(graph(persona))
         _try_it(persona, text)
+
+
+def _publish(raw: bytes, filename: str) -> None:
+    try:
+        kind, item_id = upload(raw, filename, by=ui.user())
+    except UploadError as e:
+        st.error(ui.tr("publish_refused"))
+        st.code("\n".join(e.problems), language=None)
+        return
+    ui.library.clear()
+    ui.persona.clear()
+    st.success(ui.tr("published", kind=ui.tr("kind_" + kind), id=item_id))
 
 
 def _bundled():

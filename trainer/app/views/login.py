@@ -28,10 +28,11 @@ def render() -> None:
     with register:
         with st.form("register"):
             name = st.text_input(ui.tr("account_name"), max_chars=40, key="reg-name")
+            team = st.text_input(ui.tr("team"), max_chars=60, key="reg-team")
             password = st.text_input(ui.tr("password_new"), type="password", key="reg-password")
             if st.form_submit_button(ui.tr("register"), type="primary"):
                 try:
-                    create_user(name, password, "trainee")
+                    create_user(name, password, "trainee", team=team)
                 except AccountError as e:
                     st.error(ui.tr(f"account_{e.key}"))
                 else:
