@@ -45,6 +45,12 @@ def test_save_load_and_list(url):
     rows = store.list("小李")
     assert [(r["call_id"], r["turns"], r["score"]) for r in rows] == [(p.call_id, 1, None)]
     assert store.list("别人") == []
+    p.hang_up()
+    saved = store.load(p.call_id)
+    assert saved["scorecard"]["score"] == saved["score"] and saved["scorecard"]["items"]
+    with store.engine.connect() as conn:
+        when = conn.execute(select(turns.c.created_at).where(turns.c.session_id == p.call_id)).scalar()
+    assert when and when >= p.started  # the time each turn was committed
 
 
 def test_every_turn_is_committed_as_it_happens(url):
@@ -93,18 +99,37 @@ def test_the_suite_has_a_postgresql_server():
         assert os.environ.get("TRAINER_TEST_POSTGRES_URL"), "make test did not start PostgreSQL"
 
 
-def test_a_database_from_the_previous_schema_is_upgraded_in_place(url):
+def test_a_database_from_the_first_schema_is_upgraded_in_place(url):
+    import json
+    import time
+
+    from trainer.conversation import Conversation
+    from trainer.persona import load_by_id
+
     engine = create_engine(url)
-    migrate(engine, "0001")  # the schema before login tokens
+    migrate(engine, "0001")  # the first schema: no logins, teams, uploads, turn times or scorecards
     assert "logins" not in inspect(engine).get_table_names()
-    old = CallStore.__new__(CallStore)  # the store as it was: no migration on open
-    old.url, old.engine = url, engine
-    p = Practice.start("complainer", user="老用户", seed=2, store=old)
-    p.say("您好，我是宽带客服小李，请问有什么可以帮您？")
-    store = CallStore(url)  # opening the store upgrades to the newest schema
-    assert "logins" in inspect(store.engine).get_table_names()
-    assert Practice.resume(p.call_id, store=store).conv.to_json() == p.conv.to_json()
+    conv = Conversation(load_by_id("complainer"), seed=2)
+    turn = conv.say("您好，我是宽带客服小李，请问有什么可以帮您？")
+    with engine.begin() as conn:  # rows as the first version wrote them
+        conn.execute(text("insert into users (name, role, created_at) values ('老用户', 'trainee', :t)"), {"t": time.time()})
+        conn.execute(text(
+            "insert into sessions (id, user_id, persona, lesson, seed, mode, started_at, state) "
+            "values ('old-call-1', 1, 'complainer', 'complainer', 2, 'practice', :t, :state)"),
+            {"t": time.time(), "state": conv.to_json()})
+        conn.execute(text(
+            "insert into turns (session_id, idx, agent, acts, customer, state, mood, measures, events) "
+            "values ('old-call-1', 1, :agent, :acts, :customer, :st, :mood, :measures, :events)"),
+            {"agent": turn.agent, "acts": json.dumps(turn.acts), "customer": turn.customer, "st": turn.state,
+             "mood": json.dumps(turn.mood), "measures": json.dumps(turn.measures), "events": json.dumps(turn.events)})
     engine.dispose()
+    store = CallStore(url)  # opening the store upgrades to the newest schema, keeping the rows
+    assert {"logins", "uploads"} <= set(inspect(store.engine).get_table_names())
+    resumed = Practice.resume("old-call-1", store=store)
+    assert resumed.conv.to_json() == conv.to_json() and resumed.user == "老用户"
+    resumed.say("王先生，真的很抱歉，我理解您的心情。")
+    assert [r["turns"] for r in store.list("老用户")] == [2]
+    store.engine.dispose()
 
 
 def test_accounts_passwords_and_login_tokens(url):

@@ -55,6 +55,7 @@ sessions = Table(
     Column("score", Integer),
     Column("passed", Boolean),
     Column("items", JSON),  # item id -> passed, once the call has ended
+    Column("scorecard", JSON),  # the whole scorecard, once the call has ended
 )
 
 turns = Table(
@@ -69,6 +70,7 @@ turns = Table(
     Column("mood", JSON, nullable=False),
     Column("measures", JSON, nullable=False),
     Column("events", JSON, nullable=False),
+    Column("created_at", Float),  # when the turn was played (committed)
     UniqueConstraint("session_id", "idx"),
 )
 

@@ -87,6 +87,7 @@ class Practice:
             "call": json.loads(self.conv.to_json()),
             "score": card.score if card else None, "passed": card.passed if card else None,
             "items": {it.id: it.passed for it in card.items if it.applicable} if card else None,
+            "scorecard": card.to_dict() if card else None,
         })
 
     # -- the call -----------------------------------------------------------------

@@ -51,6 +51,7 @@ class CallStore:
             started_at=record["started"], ended_at=record.get("ended_at"), outcome=call.get("outcome"),
             hung_up_by=call.get("hung_up_by"), state=json.dumps(call, ensure_ascii=False),
             score=record.get("score"), passed=record.get("passed"), items=record.get("items"),
+            scorecard=record.get("scorecard"),
         )
         with self.engine.begin() as conn:
             exists = conn.execute(select(sessions.c.id).where(sessions.c.id == call_id)).scalar()
@@ -65,7 +66,8 @@ class CallStore:
             if new:
                 conn.execute(insert(turns), [
                     dict(session_id=call_id, idx=t["index"], agent=t["agent"], acts=t["acts"], customer=t["customer"],
-                         state=t["state"], mood=t["mood"], measures=t["measures"], events=t["events"])
+                         state=t["state"], mood=t["mood"], measures=t["measures"], events=t["events"],
+                         created_at=time.time())
                     for t in new
                 ])
 
@@ -81,7 +83,7 @@ class CallStore:
         return {
             "call_id": r["id"], "user": r["name"], "lesson": r["lesson"], "persona": r["persona"], "mode": r["mode"],
             "started": r["started_at"], "ended_at": r["ended_at"], "call": json.loads(r["state"]),
-            "score": r["score"], "passed": r["passed"], "items": r["items"],
+            "score": r["score"], "passed": r["passed"], "items": r["items"], "scorecard": r["scorecard"],
         }
 
     def list(self, user: str | None = None) -> list[dict]:

@@ -1,4 +1,5 @@
-"""Trainer uploads (persona and lesson files, stored as text) and teams.
+"""Trainer uploads (persona and lesson files, stored as text), teams, the time
+of each turn and the stored scorecard of a finished session.
 
 Revision ID: 0003
 Revises: 0002
@@ -26,9 +27,17 @@ def upgrade():
     )
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("team", sa.String(60), nullable=False, server_default=""))
+    with op.batch_alter_table("turns") as batch:
+        batch.add_column(sa.Column("created_at", sa.Float))
+    with op.batch_alter_table("sessions") as batch:
+        batch.add_column(sa.Column("scorecard", sa.JSON))
 
 
 def downgrade():
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("scorecard")
+    with op.batch_alter_table("turns") as batch:
+        batch.drop_column("created_at")
     with op.batch_alter_table("users") as batch:
         batch.drop_column("team")
     op.drop_table("uploads")
