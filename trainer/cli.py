@@ -432,17 +432,13 @@ def cmd_understand(args) -> int:
 
 def _kind_of(path: Path) -> str:
     """persona, lesson or checklist, from the file's top-level keys."""
+    from .lesson import kind_of
     from .yamlfile import load_file
 
     try:
-        data = load_file(path).data
+        return kind_of(load_file(path).data)
     except FileProblem:
         return "persona"  # the persona loader reports the problem
-    if isinstance(data, dict) and "items" in data:
-        return "checklist"
-    if isinstance(data, dict) and "checklists" in data:
-        return "lesson"
-    return "persona"
 
 
 def cmd_validate(args) -> int:

@@ -20,7 +20,7 @@ from . import vocabulary
 from .checklist import Checklist, Item, check_rules
 from .persona import available
 from .problems import path_str, schema_problems
-from .yamlfile import FileProblem, YamlDoc, load_file
+from .yamlfile import FileProblem, YamlDoc, load_file, load_text
 
 LESSON_DIR = Path(__file__).resolve().parent.parent / "lessons"
 
@@ -106,11 +106,34 @@ def load_checklist(path: str | Path) -> Checklist:
     return cl
 
 
+def kind_of(data: object) -> str:
+    """What a trainer file is, from its top-level keys: checklist, lesson or persona."""
+    if isinstance(data, dict) and "items" in data:
+        return "checklist"
+    if isinstance(data, dict) and "checklists" in data:
+        return "lesson"
+    return "persona"
+
+
 def load_lesson(path: str | Path, checklists: dict[str, Checklist], personas: list[str] | None = None) -> Lesson:
     try:
         doc = load_file(path)
     except FileProblem as e:
         raise LessonError([str(e)]) from None
+    return lesson_from_doc(doc, checklists, personas)
+
+
+def lesson_from_text(text: str, name: str, checklists: dict[str, Checklist],
+                     personas: list[str] | None = None) -> Lesson:
+    try:
+        doc = load_text(text, name)
+    except FileProblem as e:
+        raise LessonError([str(e)]) from None
+    return lesson_from_doc(doc, checklists, personas)
+
+
+def lesson_from_doc(doc: YamlDoc, checklists: dict[str, Checklist], personas: list[str] | None = None) -> Lesson:
+    """A checked lesson: its persona, checklists and skipped items must exist."""
     lesson = _validated(doc, Lesson)
     personas = personas if personas is not None else available()
     problems = []

@@ -224,18 +224,18 @@ def load_by_id(persona_id: str, directory: Path | None = None) -> Persona:
     """Load a persona by id; an unknown id names the known ones."""
     directory = directory or persona_dir()
     path = persona_path(persona_id, directory)
-    if re.fullmatch(r"[a-z][a-z0-9_]{0,40}", persona_id) and not path.exists():
+    if re.fullmatch(r"[a-z][a-z0-9_]{0,40}", persona_id):  # never a path from outside
+        if path.exists():
+            return load_persona(path)
         from .uploads import uploaded_persona  # a trainer's upload, stored in the database
 
         found = uploaded_persona(persona_id)
         if found is not None:
             return found
-    if not re.fullmatch(r"[a-z][a-z0-9_]{0,40}", persona_id) or not path.exists():
-        known = available(directory)
-        raise PersonaError(
-            [f"unknown persona '{persona_id}'{vocabulary.suggest(persona_id, known)} (known: {', '.join(known)})"]
-        )
-    return load_persona(path)
+    known = available(directory)
+    raise PersonaError(
+        [f"unknown persona '{persona_id}'{vocabulary.suggest(persona_id, known)} (known: {', '.join(known)})"]
+    )
 
 
 # -- checks beyond the schema -------------------------------------------------

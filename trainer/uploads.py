@@ -12,7 +12,7 @@ import time
 from sqlalchemy import delete, insert, select
 
 from .db import uploads
-from .lesson import Lesson, LessonError, Library, load_library
+from .lesson import Lesson, LessonError, Library, kind_of, lesson_from_text, load_library
 from .persona import Persona, PersonaError, available, persona_from_text
 from .store import CallStore, default_store
 from .yamlfile import MAX_BYTES, FileProblem, decode, load_text
@@ -29,9 +29,10 @@ def _kind(text: str, name: str) -> str:
         data = load_text(text, name).data
     except FileProblem as e:
         raise UploadError([str(e)]) from None
-    if isinstance(data, dict) and "checklists" in data:
-        return "lesson"
-    return "persona"
+    kind = kind_of(data)
+    if kind == "checklist":
+        raise UploadError([f"{name}:1: a checklist file; only persona and lesson files can be uploaded"])
+    return kind
 
 
 def upload(raw: bytes, filename: str, by: str, store: CallStore | None = None) -> tuple[str, str]:
@@ -52,9 +53,8 @@ def upload(raw: bytes, filename: str, by: str, store: CallStore | None = None) -
         if item_id in available():
             raise UploadError([f"{filename}:1: id: '{item_id}' is a bundled persona; choose another id"])
     else:
-        lib = library(store)
         try:
-            lesson = _lesson_from_text(text, filename, lib, store)
+            lesson = _lesson_from_text(text, filename, load_library().checklists, store)
         except LessonError as e:
             raise UploadError(e.problems) from None
         item_id = lesson.id
@@ -78,23 +78,8 @@ def uploaded_persona_ids(store: CallStore | None = None) -> list[str]:
         return sorted(conn.execute(select(uploads.c.name).where(uploads.c.kind == "persona")).scalars())
 
 
-def _lesson_from_text(text: str, name: str, lib: Library, store: CallStore) -> Lesson:
-    from .lesson import _validated
-    from .problems import path_str
-
-    doc = load_text(text, name)
-    lesson = _validated(doc, Lesson)
-    personas = available() + uploaded_persona_ids(store)
-    problems = []
-    if lesson.persona not in personas:
-        problems.append(f"{name}:{doc.line_of(('persona',))}: persona: unknown persona '{lesson.persona}'")
-    for i, cid in enumerate(lesson.checklists):
-        if cid not in lib.checklists:
-            problems.append(f"{name}:{doc.line_of(('checklists', i))}: {path_str(('checklists', i))}: "
-                            f"unknown checklist '{cid}'")
-    if problems:
-        raise LessonError(problems)
-    return lesson
+def _lesson_from_text(text: str, name: str, checklists: dict, store: CallStore) -> Lesson:
+    return lesson_from_text(text, name, checklists, available() + uploaded_persona_ids(store))
 
 
 def library(store: CallStore | None = None) -> Library:
@@ -105,9 +90,9 @@ def library(store: CallStore | None = None) -> Library:
         rows = conn.execute(select(uploads.c.name, uploads.c.text).where(uploads.c.kind == "lesson")).all()
     for name, text in rows:
         try:
-            lesson = _lesson_from_text(text, f"upload:{name}.yaml", lib, store)
-        except (LessonError, FileProblem) as e:
-            lib.problems += getattr(e, "problems", [str(e)])
+            lesson = _lesson_from_text(text, f"upload:{name}.yaml", lib.checklists, store)
+        except LessonError as e:
+            lib.problems += e.problems
             continue
         lib.lessons.setdefault(lesson.id, lesson)
     return lib
