@@ -75,22 +75,9 @@ class CallView:
 
 def view_of(conv) -> CallView:
     """A CallView of a live or finished `Conversation`."""
-    p = conv.persona
-    turns: list[TurnView] = []
-    state, mood, said = p.start, dict(p.mood), conv.opening or ""
-    for t in conv.turns:
-        turns.append(
-            TurnView(
-                index=t.index, agent=t.agent, acts=frozenset(t.acts), measures=t.measures,
-                state_before=state, mood_before=mood, customer_before=said,
-                customer=t.customer, state=t.state, mood=t.mood, audio=getattr(t, "audio", None),
-            )
-        )
-        state, mood, said = t.state, t.mood, t.customer
-    return CallView(
-        p.id, p.direction, list(p.success), conv.outcome, conv.ended, conv.hung_up_by, turns,
-        start=p.start, opening=conv.opening or "", initial_mood=dict(p.mood),
-    )
+    record = {"opening": conv.opening, "outcome": conv.outcome, "ended": conv.ended,
+              "hung_up_by": conv.hung_up_by, "turns": [vars(t) for t in conv.turns]}
+    return view_of_record(record, conv.persona, conv.understanding)
 
 
 def view_of_record(d: dict, persona, understanding) -> CallView:

@@ -273,18 +273,13 @@ def _load_replay(path: str) -> dict:
 def replay_data(d: dict) -> dict:
     """Play a replay mapping; returns the contract's JSON object with its scorecard."""
     from .checklist import view_of
-    from .conversation import Conversation
+    from .conversation import Conversation, turn_record
     from .scoring import score
 
     persona = _persona(d["persona"])
     lesson = _lesson(d.get("lesson"), persona.id)
     conv = Conversation(persona, seed=int(d.get("seed", 0)), understanding=_understanding())
-    for line in d["turns"]:
-        if conv.ended:
-            break
-        conv.say(str(line))
-    if d.get("hangup") == "trainee":
-        conv.hang_up()
+    conv.play_script(d["turns"], d.get("hangup"))
     card = score(lesson, _library(), view_of(conv))
     return {
         "persona": persona.id,
@@ -296,10 +291,7 @@ def replay_data(d: dict) -> dict:
         "final_state": conv.state,
         "ended": conv.ended,
         "hung_up_by": conv.hung_up_by,
-        "turns": [
-            {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
-            for t in conv.turns
-        ],
+        "turns": [turn_record(t) for t in conv.turns],
         "scorecard": card.to_dict(),
     }
 

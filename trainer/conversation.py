@@ -212,6 +212,16 @@ class Conversation:
         self.turns.append(turn)
         return turn
 
+    def play_script(self, lines, hangup: str | None = None) -> "Conversation":
+        """Play trainee lines until the call ends; `hangup='trainee'` ends it after."""
+        for line in lines:
+            if self.ended:
+                break
+            self.say(str(line))
+        if hangup == "trainee":
+            self.hang_up()
+        return self
+
     def hang_up(self) -> None:
         """The trainee ends the call (a fault unless the customer said goodbye)."""
         if self.ended:
@@ -318,6 +328,11 @@ class Conversation:
         conv.opening = d["opening"]
         conv._last_variant = {k: int(v) for k, v in d["last_variant"].items()}
         return conv
+
+
+def turn_record(t: Turn) -> dict:
+    """A turn as the command-line contract and exports show it."""
+    return {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
 
 
 def trigger_holds(t: Trigger, a: Analysis) -> bool:

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 import secrets
 import time
-from dataclasses import dataclass
 
 from .checklist import view_of
-from .conversation import Conversation, Turn
+from .conversation import Conversation, Turn, turn_record
 from .lesson import Lesson, Library, default_library
 from .persona import Persona, load_by_id
 from .scoring import Scorecard, hint, score
@@ -29,12 +28,6 @@ class InputProblem(ValueError):
         self.key = key
         self.values = values
         super().__init__(key)
-
-
-@dataclass
-class TurnResult:
-    turn: Turn
-    hint: str | None
 
 
 class Practice:
@@ -91,7 +84,7 @@ class Practice:
         })
 
     # -- the call -----------------------------------------------------------------
-    def say(self, line: str) -> TurnResult:
+    def say(self, line: str) -> Turn:
         """Play one trainee line; InputProblem if it cannot be played."""
         if self.conv.ended:
             raise InputProblem("call_over")
@@ -104,7 +97,7 @@ class Practice:
         if self.conv.ended:
             self.ended_at = time.time()
         self.save()
-        return TurnResult(turn, self.hint())
+        return turn
 
     def hang_up(self) -> None:
         """The trainee ends the call."""
@@ -147,8 +140,7 @@ class Practice:
             "call_id": self.call_id, "lesson": self.lesson.id, "persona": self.persona.id,
             "seed": self.conv.seed, "outcome": self.conv.outcome, "hung_up_by": self.conv.hung_up_by,
             "opening": self.conv.opening,
-            "turns": [{"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
-                      for t in self.conv.turns],
+            "turns": [turn_record(t) for t in self.conv.turns],
             "scorecard": self.scorecard().to_dict(),
         }
 
@@ -157,10 +149,4 @@ def replay_lesson_call(lesson: Lesson, which: str = "model_call") -> Conversatio
     """The lesson's model (教) or poor call, played out."""
     script = getattr(lesson, which)
     conv = Conversation(load_by_id(lesson.persona), seed=script.seed, understanding=default_understanding())
-    for line in script.turns:
-        if conv.ended:
-            break
-        conv.say(line)
-    if script.hangup == "trainee":
-        conv.hang_up()
-    return conv
+    return conv.play_script(script.turns, script.hangup)
