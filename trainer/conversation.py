@@ -78,7 +78,12 @@ class Conversation:
         self.hung_up_by: str | None = None
         self.opening: str | None = None  # outbound: the customer's "喂?"
         self._last_variant: dict[str, int] = {}
-        self._conds: dict[int, MoodExpr] = {}
+        # every mood condition compiled once, for reactions and state moves alike
+        self._conds: dict[int, MoodExpr] = {
+            id(m): MoodExpr(m.if_, persona.names)
+            for m in [*persona.reactions, *(m for s in persona.states.values() for m in s.moves)]
+            if m.if_
+        }
         self._hang_up = MoodExpr(persona.hang_up.if_, persona.names)
         self._model = _Model()
         self.machine = Machine(
@@ -103,8 +108,6 @@ class Conversation:
     def _add(self, trigger: str, source: str, move: Move) -> None:
         key = id(move)
         self._moves[key] = move
-        if move.if_:
-            self._conds[key] = MoodExpr(move.if_, self.persona.names)
         # `pick` becomes one transition per target, each holding for one draw
         targets = list(enumerate(move.pick)) if move.pick else [(None, move.to)]
         for i, dest in targets:
@@ -245,8 +248,6 @@ class Conversation:
         if not trigger_holds(move.when, analysis):
             return False
         cond = self._conds.get(id(move))
-        if cond is None and move.if_:
-            cond = self._conds[id(move)] = MoodExpr(move.if_, self.persona.names)
         return cond(self._env()) if cond else True
 
     def _apply(self, effects: dict[str, int]) -> None:

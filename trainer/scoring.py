@@ -53,7 +53,9 @@ class Scorecard:
 
 
 def score(lesson: Lesson, library: Library, call: CallView) -> Scorecard:
-    items = [_result(item, call) for item in library.items_of(lesson)]
+    defs = library.items_of(lesson)
+    items = [_result(item, call) for item in defs]
+    praise = {it.id: it.praise or f"做到了：{it.title}" for it in defs}
     applicable = [r for r in items if r.applicable]
     total = sum(r.weight for r in applicable)
     got = sum(r.weight for r in applicable if r.passed)
@@ -67,7 +69,7 @@ def score(lesson: Lesson, library: Library, call: CallView) -> Scorecard:
     by_weight = sorted(range(len(items)), key=lambda i: (-items[i].weight, i))
     strengths = [
         {"id": r.id, "title": r.title, "evidence_turn": r.evidence_turn, "evidence": r.evidence,
-         "praise": _praise(library, lesson, r.id)}
+         "praise": praise[r.id]}
         for r in (items[i] for i in by_weight) if r.applicable and r.passed
     ]
     # faults (something said that should not be) come before omissions
@@ -102,11 +104,6 @@ def _result(item: Item, call: CallView) -> ItemResult:
         tip=item.tip, model=item.model, note=r.note,
         violations=[{"turn": t, "line": _line(call, t)} for t in r.violations] if not r.passed else [],
     )
-
-
-def _praise(library: Library, lesson: Lesson, item_id: str) -> str:
-    item = next(it for it in library.items_of(lesson) if it.id == item_id)
-    return item.praise or f"做到了：{item.title}"
 
 
 def hint(lesson: Lesson, library: Library, call: CallView) -> str | None:

@@ -142,6 +142,7 @@ class Understanding:
             )
             examples += [(act, self.normalize(e)) for e in spec.get("examples", [])]
         self._order = {a: i for i, a in enumerate(known)}
+        self._rules_by_act = {r.act: r for r in self.rules}
         self._examples = examples
         self._vectorizer = None
         if use_similarity and examples:
@@ -251,7 +252,7 @@ class Understanding:
         return list(zip(acts, probs.tolist()))
 
     def _rule(self, act: str) -> _ActRule | None:
-        return next((r for r in self.rules if r.act == act), None)
+        return self._rules_by_act.get(act)
 
     def _cue_hit(self, rule: _ActRule, text: str) -> str | None:
         if any(u.search(text) for u in rule.unless):
