@@ -78,6 +78,9 @@ class Conversation:
         self.hung_up_by: str | None = None
         self.opening: str | None = None  # outbound: the customer's "喂?"
         self._last_variant: dict[str, int] = {}
+        # a stable name for every reaction and move (turn events, seeded draws)
+        self._ids: dict[int, str] = {id(r): f"reaction:{r.id or i}" for i, r in enumerate(persona.reactions)}
+        self._ids |= {id(m): f"move:{sid}[{j}]" for sid, s in persona.states.items() for j, m in enumerate(s.moves)}
         # every mood condition compiled once, for reactions and state moves alike
         self._conds: dict[int, MoodExpr] = {
             id(m): MoodExpr(m.if_, persona.names)
@@ -159,7 +162,7 @@ class Conversation:
         for i, r in enumerate(p.reactions):
             if self._holds(r, analysis):
                 self._apply(r.effects)
-                events.append(f"reaction:{r.id or i}")
+                events.append(self._move_id(r))
                 if r.lines and not reaction_lines and not r.to:
                     reaction_lines = [self._pick(f"reaction:{i}", r.lines)]
         fired: list[int] = []
@@ -263,14 +266,7 @@ class Conversation:
         return self._pick(self.state, state.lines)
 
     def _move_id(self, move: Move) -> str:
-        for i, r in enumerate(self.persona.reactions):
-            if r is move:
-                return f"reaction:{r.id or i}"
-        for sid, s in self.persona.states.items():
-            for j, m in enumerate(s.moves):
-                if m is move:
-                    return f"move:{sid}[{j}]"
-        return "move"
+        return self._ids.get(id(move), "move")
 
     def _pick(self, key: str, variants: list[str]) -> str:
         """A seeded choice that avoids saying the same variant twice in a row."""
