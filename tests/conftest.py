@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -11,6 +13,11 @@ from trainer.persona import load_by_id, persona_from_text
 from trainer.understanding import default_understanding
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The bundled speech model is joined once per machine (145 MB), not once per test's data
+# directory; synthesized customer lines go to a fresh cache each run.
+os.environ.setdefault("TRAINER_MODELS_DIR", str(Path(tempfile.gettempdir()) / "trainer-test-models"))
+os.environ.setdefault("TRAINER_AUDIO_CACHE", tempfile.mkdtemp(prefix="trainer-test-audio-"))
 CALLS = ROOT / "tests" / "calls"
 
 

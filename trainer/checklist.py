@@ -404,15 +404,18 @@ class VoiceRule(_Rule):
     min: float | None = None
     max: float | None = None
 
+    def within(self, audio: dict[str, float]) -> bool | None:
+        """Whether one spoken line's metric is in range (None: not measured)."""
+        value = audio.get(self.metric) if audio else None
+        if value is None:
+            return None
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
     def check(self, call):
-        spoken = [t for t in call.turns if t.audio and self.metric in t.audio]
+        spoken = [t for t in call.turns if self.within(t.audio) is not None]
         if not spoken:
             return Result(False, True, note="not a voice call")
-        bad = [
-            t.index for t in spoken
-            if (self.min is not None and t.audio[self.metric] < self.min)
-            or (self.max is not None and t.audio[self.metric] > self.max)
-        ]
+        bad = [t.index for t in spoken if not self.within(t.audio)]
         return Result(True, not bad, bad[0] if bad else spoken[0].index, violations=bad)
 
     def pending(self, call):

@@ -16,6 +16,7 @@ from .yamlfile import FileProblem
 
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_UNAVAILABLE = 3  # a voice engine or model is missing (the message says how to get it)
 
 
 class CliError(Exception):
@@ -103,6 +104,23 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--update", action="store_true", help="set a new password / role for an existing account")
     c.add_argument("--team", default="", help="the team the account belongs to")
     c.set_defaults(func=cmd_user)
+
+    c = sub.add_parser("say", help="the persona speaks a line into a WAV file")
+    c.add_argument("persona")
+    c.add_argument("line")
+    c.add_argument("-o", "--output", required=True, help="the WAV file to write")
+    c.add_argument("--mood", default="", help="e.g. anger=85,patience=20 (default: the persona's start mood)")
+    c.set_defaults(func=cmd_say)
+
+    c = sub.add_parser("transcribe", help="what a WAV recording says and how it sounds")
+    c.add_argument("wav")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_transcribe)
+
+    c = sub.add_parser("voice", help="what speaks and what listens on this machine")
+    c.add_argument("--prepare", action="store_true",
+                   help="also join the bundled model and synthesize the bundled personas' lines now")
+    c.set_defaults(func=cmd_voice)
 
     c = sub.add_parser("bench", help="measure: understanding | scoring | turn")
     c.add_argument("what", choices=["understanding", "scoring", "turn"])
@@ -254,11 +272,22 @@ def _load_replay(path: str) -> dict:
         problems.append(f"{path}:{doc.line_of(('seed',))}: seed: expected a whole number")
     from .understanding import MAX_LINE
 
+    from .checklist import VOICE_METRICS
+
     turns = d.get("turns")
-    if not isinstance(turns, list) or not all(isinstance(t, (str, int, float)) for t in turns):
+    if not isinstance(turns, list) or not all(isinstance(t, (str, int, float, dict)) for t in turns):
         problems.append(f"{path}:{doc.line_of(('turns',))}: turns: expected a list of trainee lines")
     else:
         for i, t in enumerate(turns):
+            if isinstance(t, dict):  # a spoken line: {say: LINE, audio: {speech_rate: .., loudness: .., ..}}
+                audio = t.get("audio", {})
+                if set(t) - {"say", "audio"} or not isinstance(t.get("say"), str) or not isinstance(audio, dict) \
+                        or not all(k in VOICE_METRICS + ("seconds", "speech_ratio") and isinstance(v, (int, float))
+                                   for k, v in audio.items()):
+                    problems.append(f"{path}:{doc.line_of(('turns', i))}: turns[{i}]: a spoken line is "
+                                    f"{{say: LINE, audio: {{{', '.join(VOICE_METRICS)}: NUMBER}}}}")
+                    continue
+                t = t["say"]
             if not str(t).strip():
                 problems.append(f"{path}:{doc.line_of(('turns', i))}: turns[{i}]: empty line")
             elif len(str(t)) > MAX_LINE:
@@ -420,6 +449,87 @@ def cmd_understand(args) -> int:
     if bad:
         print(f"{bad} line(s) too long, not analysed", file=sys.stderr)
     return EXIT_INVALID if bad else 0
+
+
+def _mood(persona, spec: str) -> dict[str, int]:
+    mood = dict(persona.mood)
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        name, _, value = part.partition("=")
+        if name.strip() not in mood or not value.strip().lstrip("-").isdigit():
+            raise CliError(f"--mood {part!r}: expected NAME=NUMBER with NAME one of {', '.join(mood)}", EXIT_USAGE)
+        mood[name.strip()] = max(0, min(100, int(value)))
+    return mood
+
+
+def cmd_say(args) -> int:
+    from .voice.speech import SpeechUnavailable, default_speaker, delivery_for
+
+    persona = _persona(args.persona)
+    if not args.line.strip():
+        raise CliError("the line is empty: give the customer's words")
+    delivery = delivery_for(persona.voice, _mood(persona, args.mood))
+    try:
+        data = default_speaker().reply_audio(args.line.strip(), delivery, persona.customer_lines())
+    except SpeechUnavailable as e:
+        raise CliError(str(e), EXIT_UNAVAILABLE) from None
+    try:
+        Path(args.output).write_bytes(data)
+    except OSError as e:
+        raise CliError(f"{args.output}: cannot write: {e.strerror}") from None
+    print(f"{args.output}: {len(data):,} bytes · rate {delivery.rate} · volume {delivery.volume} · pitch {delivery.pitch}")
+    return 0
+
+
+def cmd_transcribe(args) -> int:
+    from .i18n import t
+    from .voice.audio import MAX_BYTES, AudioProblem
+    from .voice.recognition import SpeechUnavailable, default_recognizer
+
+    path = Path(args.wav)
+    try:
+        if path.stat().st_size > MAX_BYTES:
+            raise AudioProblem("audio_too_long", seconds=int(path.stat().st_size / 32000), limit=120)
+        data = path.read_bytes()
+    except OSError as e:
+        raise CliError(f"{args.wav}: {e.strerror}") from None
+    except AudioProblem as e:
+        raise CliError(f"{args.wav}: {t(e.key, 'en', **e.values)}") from None
+    try:
+        heard = default_recognizer().hear(data)
+    except AudioProblem as e:
+        raise CliError(f"{args.wav}: {t(e.key, 'en', **e.values)}") from None
+    except SpeechUnavailable as e:
+        raise CliError(str(e), EXIT_UNAVAILABLE) from None
+    acts = list(_understanding().analyze(heard.text).acts)
+    if args.json:
+        print(json.dumps({**heard.to_dict(), "acts": acts}, ensure_ascii=False))
+    else:
+        m = heard.metrics
+        print(heard.text)
+        print(f"  {m['seconds']} s · {m['speech_rate']} chars/s · {m['loudness']} dBFS · "
+              f"pitch variation {m['pitch_variation']} st · {heard.engine} · acts: {', '.join(acts) or '-'}")
+    return 0
+
+
+def cmd_voice(args) -> int:
+    from .voice.recognition import default_recognizer
+    from .voice.speech import default_speaker, deliveries
+
+    speaker, recognizer = default_speaker(), default_recognizer()
+    tts_ok, tts = speaker.status()
+    stt_ok, stt = recognizer.status()
+    print(f"customer voice:  {'ok' if tts_ok else 'MISSING'} · {tts}")
+    print(f"speech to text:  {'ok' if stt_ok else 'MISSING'} · {stt}")
+    if args.prepare and tts_ok:
+        from .persona import available, load_by_id
+
+        queued = 0
+        for pid in available():
+            p = load_by_id(pid)
+            queued += speaker.prefetch(p.customer_lines(), deliveries(p.voice, p.mood))
+        speaker.drain()
+        print(f"synthesized {queued} customer lines ahead ({speaker.synthesized} new)")
+    return 0 if tts_ok and stt_ok else EXIT_UNAVAILABLE
 
 
 def _kind_of(path: Path) -> str:

@@ -56,6 +56,7 @@ class Turn:
     state: str
     mood: dict[str, int]
     events: list[str] = field(default_factory=list)  # move/reaction/fallback ids, for the scorer
+    audio: dict[str, float] | None = None  # how a spoken line sounded (voice/prosody.py)
 
 
 class _Model:
@@ -137,14 +138,14 @@ class Conversation:
     def agent_turns(self) -> int:
         return len(self.turns)
 
-    def say(self, line: str) -> Turn:
-        """Play one trainee line; returns the turn with the customer's reply."""
+    def say(self, line: str, audio: dict[str, float] | None = None) -> Turn:
+        """Play one trainee line (with its voice metrics when spoken); returns the turn."""
         if self.ended:
             raise CallOver("the call has ended")
         analysis = self.understanding.analyze(line)
-        return self.play(analysis)
+        return self.play(analysis, audio)
 
-    def play(self, analysis: Analysis) -> Turn:
+    def play(self, analysis: Analysis, audio: dict[str, float] | None = None) -> Turn:
         if self.ended:
             raise CallOver("the call has ended")
         p = self.persona
@@ -214,6 +215,7 @@ class Conversation:
             state=self.state,
             mood=dict(self.mood),
             events=events,
+            audio=audio,
         )
         self.turns.append(turn)
         return turn
@@ -223,7 +225,10 @@ class Conversation:
         for line in lines:
             if self.ended:
                 break
-            self.say(str(line))
+            if isinstance(line, dict):  # a spoken line with its measured voice
+                self.say(str(line["say"]), line.get("audio") or None)
+            else:
+                self.say(str(line))
         if hangup == "trainee":
             self.hang_up()
         return self
@@ -329,7 +334,10 @@ class Conversation:
 
 def turn_record(t: Turn) -> dict:
     """A turn as the command-line contract and exports show it."""
-    return {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
+    record = {"agent": t.agent, "acts": t.acts, "customer": t.customer, "state": t.state, "mood": t.mood}
+    if t.audio:
+        record["audio"] = t.audio
+    return record
 
 
 def trigger_holds(t: Trigger, a: Analysis) -> bool:

@@ -46,6 +46,9 @@ class Lesson(BaseModel):
     skip: list[str] = Field(default_factory=list, description="item ids of the checklists left out here")
     pass_mark: int = Field(70, ge=0, le=100)
     mode: Literal["practice", "exam"] = "practice"
+    transcript_editable: bool = Field(
+        True, description="voice calls: the trainee may correct the recognized text before it is sent"
+    )
     difficulty: int = Field(2, ge=1, le=5)
     order: int = Field(100, description="position in the curriculum")
     model_call: ScriptedCall

@@ -114,11 +114,28 @@ class Record(_Strict):
     notes: str = ""
 
 
+class DeliveryRule(_Strict):
+    """How a mood changes the voice: the first rule whose condition holds applies."""
+
+    if_: str = Field(alias="if", description="mood condition, e.g. 'anger >= 70'")
+    rate: float = Field(1.0, ge=0.5, le=2.0, description="times the calm rate")
+    volume: float = Field(0.0, ge=-1.0, le=1.0, description="added to the calm volume (0-1)")
+    pitch: int = Field(0, ge=-50, le=50, description="added to the calm pitch (0-100)")
+
+
 class Voice(_Strict):
     language: str = "zh"
     rate: int = Field(170, ge=60, le=400, description="words per minute at calm mood")
     volume: float = Field(0.9, ge=0.0, le=1.0)
     gender: Literal["male", "female"] = "male"
+    pitch: int = Field(50, ge=0, le=100, description="calm pitch (espeak-ng's 0-100 scale)")
+    id: str | None = Field(
+        None, description="a voice id of the speech engine (e.g. a Windows SAPI5 voice); default: "
+        "the first installed voice for the language and gender"
+    )
+    delivery: list[DeliveryRule] | None = Field(
+        None, description="mood -> delivery rules; default: content/voice.yaml's"
+    )
 
 
 class HangUp(_Strict):
@@ -163,6 +180,19 @@ class Persona(_Strict):
     @property
     def names(self) -> list[str]:
         return [*self.mood, *BUILTIN_NAMES]
+
+    def customer_lines(self) -> list[str]:
+        """Every line the customer can say, in file order, once each (for speech ahead of time)."""
+        found: list[str] = []
+        for s in self.states.values():
+            found += s.lines + (s.idle or []) + (s.fallback.lines if s.fallback else [])
+            for m in s.moves:
+                found += m.lines or []
+        for r in self.reactions:
+            found += r.lines or []
+        for block in (self.fallback, self.repetition, self.hang_up, self.turn_limit):
+            found += block.lines
+        return list(dict.fromkeys(found))
 
     def is_success(self, outcome: str | None) -> bool:
         return outcome in self.success
@@ -282,6 +312,8 @@ def check(p: Persona) -> list[tuple[tuple, str]]:
     if p.start not in states:
         check_target(("start",), p.start)
     check_expr(("hang_up", "if"), p.hang_up.if_)
+    for i, rule in enumerate(p.voice.delivery or []):
+        check_expr(("voice", "delivery", i, "if"), rule.if_)
     for block in ("fallback", "repetition"):
         check_effects((block,), getattr(p, block).effects)
     for i, r in enumerate(p.reactions):

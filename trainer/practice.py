@@ -84,8 +84,9 @@ class Practice:
         })
 
     # -- the call -----------------------------------------------------------------
-    def say(self, line: str) -> Turn:
-        """Play one trainee line; InputProblem if it cannot be played."""
+    def say(self, line: str, audio: dict[str, float] | None = None) -> Turn:
+        """Play one trainee line (`audio`: its voice metrics when spoken); InputProblem if
+        it cannot be played."""
         if self.conv.ended:
             raise InputProblem("call_over")
         text = (line or "").strip()
@@ -93,7 +94,7 @@ class Practice:
             raise InputProblem("empty_line")
         if len(text) > MAX_LINE:
             raise InputProblem("line_too_long", chars=len(text), limit=MAX_LINE)
-        turn = self.conv.say(text)
+        turn = self.conv.say(text, audio)
         if self.conv.ended:
             self.ended_at = time.time()
         self.save()
@@ -111,6 +112,42 @@ class Practice:
 
     def scorecard(self) -> Scorecard:
         return score(self.lesson, self.library, view_of(self.conv))
+
+    # -- voice ------------------------------------------------------------------------
+    def prepare_voice(self, speaker=None) -> int:
+        """Synthesize the persona's lines ahead, in the background; returns how many were queued."""
+        from .voice.speech import default_speaker, deliveries
+
+        speaker = speaker or default_speaker()
+        return speaker.prefetch(self.persona.customer_lines(), deliveries(self.persona.voice, self.conv.mood))
+
+    def customer_audio(self, speaker=None) -> bytes | None:
+        """WAV of the customer's latest line as their mood makes it sound (None before they speak).
+        Raises voice.SpeechUnavailable when there is no speech engine."""
+        from .voice.speech import default_speaker, delivery_for
+
+        text = self.conv.turns[-1].customer if self.conv.turns else self.conv.opening
+        if not text:
+            return None
+        speaker = speaker or default_speaker()
+        return speaker.reply_audio(text, delivery_for(self.persona.voice, self.conv.mood),
+                                   self.persona.customer_lines())
+
+    def hear(self, data: bytes, recognizer=None):
+        """What the trainee's recording says and how it sounds (`voice.Heard`).
+        Raises voice.AudioProblem for a bad recording, SpeechUnavailable without an engine;
+        the call itself is untouched either way."""
+        from .voice.recognition import default_recognizer
+
+        if self.conv.ended:
+            raise InputProblem("call_over")
+        return (recognizer or default_recognizer()).hear(data)
+
+    def say_heard(self, heard, text: str | None = None) -> Turn:
+        """Play a recognized line; `text` is the trainee's correction of it, if the lesson allows."""
+        line = heard.text if text is None or not self.lesson.transcript_editable else text
+        audio = dict(heard.metrics, edited=float(line.strip() != heard.text))
+        return self.say(line, audio)
 
     # -- what the call screen shows ---------------------------------------------------
     @property
@@ -130,7 +167,7 @@ class Practice:
         """Lines in order, each {who, text, turn}; the customer's opening first for outbound."""
         rows = [{"who": "customer", "text": self.conv.opening, "turn": 0}] if self.conv.opening else []
         for t in self.conv.turns:
-            rows.append({"who": "agent", "text": t.agent, "turn": t.index})
+            rows.append({"who": "agent", "text": t.agent, "turn": t.index, "audio": t.audio})
             rows.append({"who": "customer", "text": t.customer, "turn": t.index})
         return rows
 

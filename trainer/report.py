@@ -17,8 +17,16 @@ def scorecard_html(export: dict, lang: str = "zh") -> str:
         f"<td>{escape(it['tip']) if not it['passed'] else ''}</td></tr>"
         for it in card["items"] if it["applicable"]
     )
+    def spoken(turn: dict) -> str:
+        a = turn.get("audio")
+        if not a:
+            return ""
+        return "<br><small>" + escape(t("voice_metrics_line", lang, rate=a.get("speech_rate", "-"),
+                                            loudness=a.get("loudness", "-"),
+                                            pitch=a.get("pitch_variation", "-"))) + "</small>"
+
     lines = "".join(
-        f"<p><b>{escape(t('agent', lang))} {i}</b>：{escape(turn['agent'])}<br>"
+        f"<p><b>{escape(t('agent', lang))} {i}</b>：{escape(turn['agent'])}{spoken(turn)}<br>"
         f"<b>{escape(t('customer', lang))}</b>：{escape(turn['customer'])}</p>"
         for i, turn in enumerate(export["turns"], 1)
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .checklist import SECTIONS, CallView, Item
+from .checklist import SECTIONS, VOICE_METRICS, CallView, Item
 from .lesson import Lesson, Library
 
 MAX_FIXES = 3
@@ -47,6 +47,7 @@ class Scorecard:
     strengths: list[dict]
     fixes: list[dict]
     violations: list[dict]
+    voice: list[dict] = field(default_factory=list)  # per spoken turn: metrics and each voice item's verdict
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -83,10 +84,16 @@ def score(lesson: Lesson, library: Library, call: CallView) -> Scorecard:
         {"item": r.id, **v} for r in items for v in r.violations
     ]
     violations.sort(key=lambda v: (v["turn"], v["item"]))
+    voice_items = [it for it in defs if it.rule.kind == "voice"]
+    voice = [
+        {"turn": t.index, "line": t.agent, **{m: t.audio.get(m) for m in VOICE_METRICS},
+         "checks": {it.id: it.rule.within(t.audio) for it in voice_items}}
+        for t in call.turns if t.audio
+    ]
     return Scorecard(
         lesson=lesson.id, persona=call.persona_id, outcome=call.outcome, hung_up_by=call.hung_up_by,
         score=value, pass_mark=lesson.pass_mark, passed=value >= lesson.pass_mark,
-        sections=sections, items=items, strengths=strengths, fixes=fixes, violations=violations,
+        sections=sections, items=items, strengths=strengths, fixes=fixes, violations=violations, voice=voice,
     )
 
 

@@ -144,6 +144,25 @@ def current_practice() -> Practice | None:
     return p
 
 
+def voice_on() -> bool:
+    """Voice mode, kept in the URL (?voice=1) so a reload stays in it."""
+    if "voice_on" not in st.session_state:
+        st.session_state["voice_on"] = st.query_params.get("voice") == "1"
+    return bool(st.session_state["voice_on"])
+
+
+def remember_voice() -> None:
+    if st.session_state.get("voice_on"):
+        st.query_params["voice"] = "1"
+    else:
+        st.query_params.pop("voice", None)
+
+
+def voice_caption(audio: dict) -> str:
+    return tr("voice_metrics_line", rate=audio.get("speech_rate", "-"), loudness=audio.get("loudness", "-"),
+              pitch=audio.get("pitch_variation", "-"))
+
+
 def start_practice(lesson_id: str, mode: str) -> Practice:
     p = Practice.start(lesson_id, user=user(), mode=mode, library=library())
     st.session_state["practice"] = p

@@ -1,9 +1,12 @@
 """The call (练): banner and customer record, transcript, mood, hints, hang-up."""
 
+import hashlib
+
 import streamlit as st
 
 from trainer.app import ui
 from trainer.practice import InputProblem
+from trainer.voice import AudioProblem, SpeechUnavailable
 
 MOODS = {"anger": "mood_anger", "trust": "mood_trust", "patience": "mood_patience"}
 
@@ -22,6 +25,7 @@ def render() -> None:
         _ringing(lesson, persona)
         return
 
+    voice = ui.voice_on()
     line = None if practice.ended else st.chat_input(ui.tr("say_placeholder"), max_chars=None, key="say")
     problem = None
     if line is not None:
@@ -34,6 +38,7 @@ def render() -> None:
 
     main, side = st.columns([3, 1])
     with side:
+        st.toggle(ui.tr("voice_mode"), key="voice_on", help=ui.tr("voice_mode_help"), on_change=ui.remember_voice)
         _meters(practice)
         if not practice.ended:
             if not practice.customer_said_goodbye:
@@ -49,6 +54,12 @@ def render() -> None:
             who, avatar = ("user", "🎧") if row["who"] == "agent" else ("assistant", "👤")
             with st.chat_message(who, avatar=avatar):
                 st.markdown(ui.plain(row["text"]))
+                if row.get("audio"):
+                    st.caption(ui.voice_caption(row["audio"]))
+        if voice:
+            _customer_voice(practice)
+            if not practice.ended:
+                problem = _microphone(practice) or problem
         if problem:
             st.warning(problem, icon="✋")
         if practice.ended:
@@ -62,6 +73,65 @@ def render() -> None:
                 st.info(f"💡 {ui.plain(tip)}")
 
 
+def _customer_voice(practice) -> None:
+    """The customer's latest line, aloud; played by itself once, when it is new."""
+    if not st.session_state.get(f"voice-ready-{practice.call_id}"):
+        try:
+            practice.prepare_voice()  # the persona's lines, synthesized ahead in the background
+        except SpeechUnavailable:
+            pass  # said below, once, when the line is asked for
+        st.session_state[f"voice-ready-{practice.call_id}"] = True
+    try:
+        audio = practice.customer_audio()
+    except SpeechUnavailable as e:
+        st.warning(ui.tr("tts_unavailable", reason=ui.plain(str(e))), icon="🔇")
+        return
+    if audio is None:
+        return
+    mark = (practice.call_id, len(practice.conv.turns))
+    fresh = st.session_state.get("voice-played") != mark
+    st.session_state["voice-played"] = mark
+    st.audio(audio, format="audio/wav", autoplay=fresh)
+
+
+def _microphone(practice) -> str | None:
+    """Record (or upload) a line, recognize it, and send it; returns a problem to show."""
+    turn = len(practice.conv.turns)
+    recording = st.audio_input(ui.tr("record_line"), key=f"mic-{practice.call_id}-{turn}")
+    with st.expander(ui.tr("upload_wav")):
+        uploaded = st.file_uploader(ui.tr("upload_wav"), key=f"wav-{practice.call_id}-{turn}",
+                                    label_visibility="collapsed")
+    source = recording if recording is not None else uploaded
+    if source is None:
+        return None
+    data = source.getvalue()
+    digest = hashlib.sha1(data).hexdigest()
+    cache = st.session_state.setdefault("heard", {})
+    if digest not in cache:  # recognize a recording once, not on every rerun
+        try:
+            cache[digest] = practice.hear(data)
+        except AudioProblem as e:
+            cache[digest] = ui.tr(e.key, **e.values)
+        except SpeechUnavailable as e:
+            cache[digest] = ui.tr("stt_unavailable", reason=str(e))
+        except InputProblem as e:
+            cache[digest] = ui.tr(e.key, **e.values)
+    heard = cache[digest]
+    if isinstance(heard, str):
+        return heard
+    if practice.lesson.transcript_editable:
+        text = st.text_input(ui.tr("heard_edit"), value=heard.text, key=f"heard-{digest}")
+        if not st.button(ui.tr("send_heard"), type="primary", key=f"send-{digest}", icon="📤"):
+            return None
+    else:
+        text = heard.text
+    try:
+        practice.say_heard(heard, text)
+    except InputProblem as e:
+        return ui.tr(e.key, **e.values)
+    st.rerun()  # the new turn: fresh recorder, the customer's answer aloud
+
+
 def _ringing(lesson, persona) -> None:
     inbound = persona.direction == "inbound"
     with st.container(border=True):
@@ -69,6 +139,8 @@ def _ringing(lesson, persona) -> None:
                     f"{ui.plain(persona.record.customer)} {ui.plain(persona.record.phone)}")
         _record(persona)
     mode = st.session_state.get("pending_mode", lesson.mode)
+    ui.voice_on()
+    st.toggle(ui.tr("voice_mode"), key="voice_on", help=ui.tr("voice_mode_help"), on_change=ui.remember_voice)
     if st.button(ui.tr("answer") if inbound else ui.tr("dial"), type="primary", key="pickup", icon="📞"):
         ui.start_practice(lesson.id, mode)
         st.rerun()

@@ -40,6 +40,16 @@ def render() -> None:
                 st.markdown(ui.plain(f["tip"]))
                 st.markdown(f"**{ui.tr('model')}**：{ui.plain(f['model'])}")
 
+    if card.voice:
+        st.subheader(ui.tr("voice_table"))
+        titles = {it.id: it.title for it in card.items}
+        st.dataframe(pd.DataFrame([
+            {ui.tr("turn_n", n=v["turn"]): v["line"], ui.tr("speech_rate"): v["speech_rate"],
+             ui.tr("loudness"): v["loudness"], ui.tr("pitch_variation"): v["pitch_variation"],
+             **{titles.get(k, k): ("✅" if ok else "❌") if ok is not None else "➖" for k, ok in v["checks"].items()}}
+            for v in card.voice
+        ]), hide_index=True)
+
     st.subheader(ui.tr("all_items"))
     focus = None
     for it in card.items:
@@ -64,6 +74,8 @@ def render() -> None:
                 st.warning(ui.plain(row["text"]), icon="👉")
             else:
                 st.markdown(ui.plain(row["text"]))
+            if row.get("audio"):
+                st.caption(ui.voice_caption(row["audio"]))
 
     export = practice.export()
     d1, d2, d3, d4 = st.columns(4)
