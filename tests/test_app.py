@@ -269,3 +269,78 @@ def test_trainees_have_no_workshop():
     at = app()
     with pytest.raises(ValueError):
         at.switch_page("views/editor.py").run()
+
+
+# -- voice ----------------------------------------------------------------------------
+
+
+def voice_call(lesson_id: str = "complainer") -> AppTest:
+    at = app(voice="1")
+    at.button(key=f"open-{lesson_id}").click().run()
+    at.button(key="start").click().run()
+    assert at.toggle(key="voice_toggle").value  # ?voice=1 turned it on
+    at.button(key="pickup").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_voice_call_the_recognized_line_can_be_corrected_and_is_sent_with_its_metrics():
+    from voicekit import spoken
+
+    at = voice_call()
+    assert at.get("audio") == []  # inbound: the customer has not spoken yet
+    at.audio_input[0].set_value(("line.wav", spoken("您好，请问有什么可以帮您？"), "audio/wav")).run()
+    assert not at.exception, at.exception
+    box = at.text_input[0]
+    assert "请问有什么可以帮您" in box.value
+    box.set_value("您好，我是宽带客服小李，请问有什么可以帮您？").run()
+    at.button(key=[b.key for b in at.button if b.key and b.key.startswith("send-")][0]).click().run()
+    assert not at.exception, at.exception
+    assert chat(at)[0] == "您好，我是宽带客服小李，请问有什么可以帮您？"
+    assert any("🎙" in c.value and "dBFS" in c.value for c in at.caption)
+    audio = at.get("audio")
+    assert len(audio) == 1 and audio[0].proto.autoplay  # the customer's answer, aloud
+    at.run()  # a rerun does not play it again
+    assert not at.get("audio")[0].proto.autoplay
+
+
+def test_voice_call_bad_audio_gets_a_message_and_the_call_goes_on():
+    import numpy as np
+    from voicekit import wav
+
+    at = voice_call()
+    at.audio_input[0].set_value(("silence.wav", wav(np.zeros(16000 * 2), 16000), "audio/wav")).run()
+    assert not at.exception
+    assert any("静音" in w.value for w in at.warning)
+    assert chat(at) == []
+    say(at, "您好，请问有什么可以帮您？")
+    assert len(chat(at)) == 2
+
+
+def test_voice_call_without_a_model_says_so_and_typing_still_works(monkeypatch):
+    from numpy import zeros  # noqa: F401
+    from voicekit import spoken
+    import trainer.voice.recognition as recognition
+    from trainer.voice import Recognizer, VoiceConfig
+
+    monkeypatch.setattr(recognition, "_default", Recognizer(VoiceConfig(whisper_model="medium")))
+    at = voice_call()
+    at.audio_input[0].set_value(("line.wav", spoken("您好"), "audio/wav")).run()
+    assert any("语音识别不可用" in w.value and "TRAINER_WHISPER_MODEL" in w.value for w in at.warning)
+    say(at, "您好，请问有什么可以帮您？")
+    assert len(chat(at)) == 2
+
+
+def test_the_scorecard_shows_how_each_spoken_line_sounded():
+    from voicekit import spoken
+
+    at = voice_call()
+    at.audio_input[0].set_value(("line.wav", spoken("您好，请问有什么可以帮您？"), "audio/wav")).run()
+    at.button(key=[b.key for b in at.button if b.key and b.key.startswith("send-")][0]).click().run()
+    at.button(key="hangup").click().run()
+    at.button(key="to-card").click().run()
+    assert not at.exception, at.exception
+    assert "声音表现（每句）" in [s.value for s in at.subheader]
+    table = at.dataframe[0].value
+    assert list(table.columns[:4]) == ["第 1 句", "语速（字/秒）", "音量（dBFS）", "语调起伏（半音）"]
+    assert "语速适中" in table.columns

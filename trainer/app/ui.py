@@ -78,6 +78,7 @@ def is_trainer() -> bool:
 def sidebar() -> None:
     # widget values live in session state; defaults are set once, never passed again
     st.session_state.setdefault("lang", "zh")
+    voice_on()  # read ?voice=1 on arrival, before a page change drops it
     with st.sidebar:
         st.radio(t("language", "zh"), list(LANGUAGES), format_func=LANGUAGES.get, key="lang", horizontal=True)
         acc = account()
@@ -111,7 +112,10 @@ def page_defs():
 
 def go(name: str, **params) -> None:
     token = st.query_params.get("t")
-    st.switch_page(page_defs()[name], query_params={**params, **({"t": token} if token else {})})
+    keep = {"t": token} if token else {}
+    if st.session_state.get("voice_pref"):
+        keep["voice"] = "1"
+    st.switch_page(page_defs()[name], query_params={**params, **keep})
 
 
 # -- the current lesson and call ------------------------------------------------------
@@ -145,14 +149,21 @@ def current_practice() -> Practice | None:
 
 
 def voice_on() -> bool:
-    """Voice mode, kept in the URL (?voice=1) so a reload stays in it."""
-    if "voice_on" not in st.session_state:
-        st.session_state["voice_on"] = st.query_params.get("voice") == "1"
-    return bool(st.session_state["voice_on"])
+    """Voice mode: chosen once, kept for the session and in the URL (?voice=1) for a reload."""
+    if "voice_pref" not in st.session_state:
+        st.session_state["voice_pref"] = st.query_params.get("voice") == "1"
+    return bool(st.session_state["voice_pref"])
 
 
-def remember_voice() -> None:
-    if st.session_state.get("voice_on"):
+def voice_toggle() -> bool:
+    st.toggle(tr("voice_mode"), value=voice_on(), key="voice_toggle", help=tr("voice_mode_help"),
+              on_change=_remember_voice)
+    return voice_on()
+
+
+def _remember_voice() -> None:
+    st.session_state["voice_pref"] = bool(st.session_state.get("voice_toggle"))
+    if st.session_state["voice_pref"]:
         st.query_params["voice"] = "1"
     else:
         st.query_params.pop("voice", None)

@@ -156,40 +156,124 @@ def _pick_voice(voices, d: Delivery) -> str | None:
 
 # -- the engine's thread -------------------------------------------------------------
 
+class _Engine:
+    """The process's one pyttsx3 engine and the one thread allowed to touch it.
+
+    pyttsx3 hands out one engine per driver per process and espeak-ng is a
+    process-wide library, so there is exactly one of these however many
+    Speakers (caches) exist. Jobs are callables run in priority order.
+    """
+
+    def __init__(self, driver: str | None):
+        self.driver_name = driver
+        self.jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self.seq = itertools.count()
+        self.thread = threading.Thread(target=self._run, name="tts-worker", daemon=True)
+        self.thread.start()
+        self.engine = None
+        self.driver = ""
+        self.broken: str | None = None
+        self.voice: str | None = None
+
+    def submit(self, priority: int, job) -> None:
+        self.jobs.put((priority, next(self.seq), job))
+
+    def _run(self) -> None:
+        while True:
+            _, _, job = self.jobs.get()
+            job()  # jobs catch their own errors and hand them to their Future
+
+    def ready(self):
+        if self.broken:
+            raise SpeechUnavailable(self.broken)
+        if self.engine is None:
+            try:
+                import pyttsx3
+
+                engine = pyttsx3.init(self.driver_name)
+            except Exception as e:
+                self.broken = (f"no speech engine ({type(e).__name__}: {e}); on Debian/Ubuntu install "
+                               "espeak-ng (make run does, as root)")
+                raise SpeechUnavailable(self.broken) from None
+            self.driver = engine.proxy._module.__name__.rsplit(".", 1)[-1]
+            if self.driver == "espeak":
+                engine.proxy._module.print = lambda *a, **k: None  # it prints "Audio saved to ..." per file
+            self.done = threading.Event()
+            engine.connect("finished-utterance", lambda name, completed: self.done.set())
+            self.voices = engine.getProperty("voices") or []
+            self.engine = engine
+        return self.engine
+
+    def synthesize(self, text: str, d: Delivery, path: Path) -> None:
+        """Write `text` spoken with `d` to `path` (a WAV); on the worker thread only."""
+        engine = self.ready()
+        self.done.clear()
+        if self.driver == "espeak":
+            voice = espeak_voice(d)
+            if voice != self.voice:  # setting a voice resets espeak's parameters: only when it changes
+                engine.setProperty("voice", voice)
+                self.voice = voice
+            engine.save_to_file(espeak_text(text, d), str(path))
+        else:
+            voice = d.voice or _pick_voice(self.voices, d)
+            if voice:
+                engine.setProperty("voice", voice)
+            engine.setProperty("rate", d.rate)
+            engine.setProperty("volume", d.volume)
+            engine.save_to_file(text, str(path))
+        engine.runAndWait()
+        # the espeak driver returns before its callback has written the file
+        if self.driver == "espeak" and not self.done.wait(60):
+            raise SpeechUnavailable("the speech engine did not finish a line within 60 s")
+
+
+_engines: dict[str | None, _Engine] = {}
+_engines_lock = threading.Lock()
+
+
+def _engine(driver: str | None) -> _Engine:
+    with _engines_lock:
+        if driver not in _engines:
+            _engines[driver] = _Engine(driver)
+        return _engines[driver]
+
+
 def _cache_key(engine: str, text: str, d: Delivery) -> str:
     raw = json.dumps([CACHE_VERSION, engine, text, asdict(d)], ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
 class Speaker:
-    """Synthesizes lines on one worker thread and caches what it made."""
+    """Customer lines as WAV: from its cache, or made by the engine's worker thread."""
 
     def __init__(self, cfg: VoiceConfig | None = None, cache_dir: Path | None = None):
         self.cfg = cfg or VoiceConfig.from_env()
         self.cache_dir = Path(cache_dir or self.cfg.audio_cache)
         self._memory: OrderedDict[str, bytes] = OrderedDict()
-        self._mem_lock = threading.Lock()
-        self._jobs: queue.PriorityQueue = queue.PriorityQueue()
+        self._lock = threading.Lock()
         self._pending: dict[str, Future] = {}
-        self._seq = itertools.count()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
-        self._engine = None
-        self._driver = ""
-        self._broken: str | None = None
         self.synthesized = 0  # how many lines the engine actually made (the rest came from the cache)
 
     # -- public ---------------------------------------------------------------------
     def status(self) -> tuple[bool, str]:
         if self.cfg.tts == "off":
             return False, "the customer's voice is off (TRAINER_TTS=off)"
-        self._ensure_thread()
-        ready = self._submit("", Delivery(), URGENT, probe=True)
+        engine = _engine(self.cfg.tts_driver)
+        probe: Future = Future()
+
+        def check():
+            try:
+                engine.ready()
+                probe.set_result(None)
+            except Exception as e:
+                probe.set_exception(e)
+
+        engine.submit(URGENT, check)
         try:
-            ready.result(timeout=30)
+            probe.result(timeout=30)
         except Exception as e:
             return False, str(e)
-        return True, f"pyttsx3 with the {self._driver} driver; cache {self.cache_dir}"
+        return True, f"pyttsx3 with the {engine.driver} driver; cache {self.cache_dir}"
 
     def audio(self, text: str, delivery: Delivery, timeout: float = 30.0) -> bytes:
         """WAV of `text` spoken with `delivery`; from the cache when it was made before."""
@@ -210,11 +294,10 @@ class Speaker:
         parts = split_known(text, known)
         if len(parts) <= 1:
             return self.audio(text, delivery, timeout)
-        futures = [self._submit(p, delivery, URGENT) if self._cached(self._key(p, delivery)) is None else None
-                   for p in parts]
-        wavs = [f.result(timeout=timeout) if f else self._cached(self._key(p, delivery))
-                for f, p in zip(futures, parts)]
-        joined = join_wavs(wavs)
+        if self.cfg.tts == "off":
+            raise SpeechUnavailable("the customer's voice is off (TRAINER_TTS=off)")
+        futures = [self._submit(p, delivery, URGENT) for p in parts]  # cached parts resolve at once
+        joined = join_wavs([f.result(timeout=timeout) for f in futures])
         self._remember(key, joined)
         return joined
 
@@ -222,6 +305,7 @@ class Speaker:
         """Queue every text in every delivery behind urgent work; returns how many were queued."""
         if self.cfg.tts == "off":
             return 0
+        texts = list(texts)
         n = 0
         for d in deliveries:
             for text in texts:
@@ -231,8 +315,10 @@ class Speaker:
         return n
 
     def drain(self, timeout: float = 120.0) -> None:
-        """Wait until the queue is empty (tests, benchmarks, `make` warm-up)."""
-        for f in list(self._pending.values()):
+        """Wait until everything queued is made (tests, benchmarks, `voice --prepare`)."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for f in pending:
             f.result(timeout=timeout)
 
     def is_cached(self, text: str, delivery: Delivery) -> bool:
@@ -246,114 +332,62 @@ class Speaker:
         return self.cache_dir / key[:2] / f"{key}.wav"
 
     def _cached(self, key: str) -> bytes | None:
-        with self._mem_lock:
+        with self._lock:
             hit = self._memory.get(key)
             if hit is not None:
                 self._memory.move_to_end(key)
                 return hit
-        path = self._path(key)
         try:
-            data = path.read_bytes()
+            data = self._path(key).read_bytes()
         except OSError:
             return None
         self._remember(key, data)
         return data
 
     def _remember(self, key: str, data: bytes) -> None:
-        with self._mem_lock:
+        with self._lock:
             self._memory[key] = data
             self._memory.move_to_end(key)
             while len(self._memory) > MEMORY_ITEMS:
                 self._memory.popitem(last=False)
 
-    # -- the worker -------------------------------------------------------------------
-    def _ensure_thread(self) -> None:
-        with self._start_lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._work, name="tts-worker", daemon=True)
-                self._thread.start()
-
-    def _submit(self, text: str, d: Delivery, priority: int, probe: bool = False) -> Future:
-        self._ensure_thread()
-        key = "probe" if probe else self._key(text, d)
-        with self._mem_lock:
+    # -- asking the engine --------------------------------------------------------------
+    def _submit(self, text: str, d: Delivery, priority: int) -> Future:
+        key = self._key(text, d)
+        with self._lock:
             fut = self._pending.get(key)
-            if fut is None or (fut.done() and not probe):
+            if fut is not None and priority == AHEAD:
+                return fut  # already on its way
+            if fut is None:
                 fut = Future()
                 self._pending[key] = fut
-            elif priority == AHEAD:
-                return fut  # already on its way
-        self._jobs.put((priority, next(self._seq), key, text, d, fut))
+        # an urgent request for a line queued ahead is queued again in front; the later run finds it done
+        _engine(self.cfg.tts_driver).submit(priority, lambda: self._make(key, text, d, fut))
         return fut
 
-    def _work(self) -> None:
-        while True:
-            _, _, key, text, d, fut = self._jobs.get()
-            if fut.done():  # queued twice (ahead, then urgent): made already
-                continue
-            try:
-                if key == "probe":
-                    self._engine_ready()
-                    fut.set_result(b"")
-                else:
-                    data = self._cached(key)
-                    if data is None:
-                        data = self._synthesize(key, text, d)
-                    fut.set_result(data)
-            except Exception as e:  # the waiting page shows it; the worker lives on
-                fut.set_exception(e)
-            finally:
-                with self._mem_lock:
-                    if self._pending.get(key) is fut:
-                        del self._pending[key]
-
-    def _engine_ready(self):
-        if self._broken:
-            raise SpeechUnavailable(self._broken)
-        if self._engine is None:
-            try:
-                import pyttsx3
-
-                engine = pyttsx3.init(self.cfg.tts_driver)
-            except Exception as e:
-                self._broken = (f"no speech engine ({type(e).__name__}: {e}); on Debian/Ubuntu install "
-                                "espeak-ng (make run does, as root)")
-                raise SpeechUnavailable(self._broken) from None
-            self._driver = engine.proxy._module.__name__.rsplit(".", 1)[-1]
-            if self._driver == "espeak":
-                # the driver prints "Audio saved to ..." for every file
-                engine.proxy._module.print = lambda *a, **k: None
-            self._done = threading.Event()
-            engine.connect("finished-utterance", lambda name, completed: self._done.set())
-            self._voices = engine.getProperty("voices") or []
-            self._engine = engine
-        return self._engine
+    def _make(self, key: str, text: str, d: Delivery, fut: Future) -> None:
+        """Runs on the worker thread."""
+        if fut.done():
+            return
+        try:
+            data = self._cached(key)
+            if data is None:
+                data = self._synthesize(key, text, d)
+            fut.set_result(data)
+        except Exception as e:  # the waiting page shows it; the worker lives on
+            fut.set_exception(e)
+        finally:
+            with self._lock:
+                if self._pending.get(key) is fut:
+                    del self._pending[key]
 
     def _synthesize(self, key: str, text: str, d: Delivery) -> bytes:
-        engine = self._engine_ready()
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{os.getpid()}.tmp.wav")
-        self._done.clear()
-        if self._driver == "espeak":
-            voice = espeak_voice(d)
-            if voice != getattr(self, "_voice", None):
-                engine.setProperty("voice", voice)
-                self._voice = voice
-            engine.save_to_file(espeak_text(text, d), str(tmp))
-        else:
-            voice = d.voice or _pick_voice(self._voices, d)
-            if voice:
-                engine.setProperty("voice", voice)
-            engine.setProperty("rate", d.rate)
-            engine.setProperty("volume", d.volume)
-            engine.save_to_file(text, str(tmp))
-        engine.runAndWait()
-        # the espeak driver returns before its callback has written the file
-        if self._driver == "espeak" and not self._done.wait(60):
-            raise SpeechUnavailable("the speech engine did not finish a line within 60 s")
+        _engine(self.cfg.tts_driver).synthesize(text, d, tmp)
         data = tmp.read_bytes()
-        os.replace(tmp, path)
+        os.replace(tmp, path)  # a reader never sees half a file
         self.synthesized += 1
         self._remember(key, data)
         return data

@@ -25,7 +25,6 @@ def render() -> None:
         _ringing(lesson, persona)
         return
 
-    voice = ui.voice_on()
     line = None if practice.ended else st.chat_input(ui.tr("say_placeholder"), max_chars=None, key="say")
     problem = None
     if line is not None:
@@ -38,7 +37,7 @@ def render() -> None:
 
     main, side = st.columns([3, 1])
     with side:
-        st.toggle(ui.tr("voice_mode"), key="voice_on", help=ui.tr("voice_mode_help"), on_change=ui.remember_voice)
+        voice = ui.voice_toggle()
         _meters(practice)
         if not practice.ended:
             if not practice.customer_said_goodbye:
@@ -139,8 +138,7 @@ def _ringing(lesson, persona) -> None:
                     f"{ui.plain(persona.record.customer)} {ui.plain(persona.record.phone)}")
         _record(persona)
     mode = st.session_state.get("pending_mode", lesson.mode)
-    ui.voice_on()
-    st.toggle(ui.tr("voice_mode"), key="voice_on", help=ui.tr("voice_mode_help"), on_change=ui.remember_voice)
+    ui.voice_toggle()
     if st.button(ui.tr("answer") if inbound else ui.tr("dial"), type="primary", key="pickup", icon="📞"):
         ui.start_practice(lesson.id, mode)
         st.rerun()
