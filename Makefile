@@ -8,11 +8,13 @@ STAMP  := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 PERSONA ?=
 HOST   ?= 127.0.0.1
 PORT   ?= 8501
-# Debian packages the tests need: the browser for end-to-end tests, CJK fonts for readable
-# screenshots, PostgreSQL for the store tests' second database
-TEST_DEBS := chromium fonts-noto-cjk fonts-noto-color-emoji postgresql
+# Debian packages the app needs: espeak-ng, the customer's voice (pyttsx3 drives it)
+RUN_DEBS  := espeak-ng
+# ... and the tests: the browser for end-to-end tests, CJK fonts for readable screenshots,
+# PostgreSQL for the store tests' second database
+TEST_DEBS := $(RUN_DEBS) chromium fonts-noto-cjk fonts-noto-color-emoji postgresql
 
-.PHONY: setup run chat test system-deps bench screenshots schema clean
+.PHONY: setup run chat test run-deps system-deps bench screenshots schema clean
 
 setup: $(STAMP)
 
@@ -25,7 +27,8 @@ $(STAMP): requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $@
 
-run: setup
+run: setup run-deps
+	@$(PY) -m trainer voice || echo "(voice is optional: the app runs; typed calls work without it)"
 	@echo "坐席陪练 · Call-center trainer: http://$(HOST):$(PORT)"
 	$(PY) -m streamlit run trainer/app/main.py --server.address $(HOST) --server.port $(PORT) \
 	  --server.headless true --browser.gatherUsageStats false --client.toolbarMode minimal
@@ -33,6 +36,10 @@ run: setup
 # The terminal role-play, e.g. make chat PERSONA=rushed
 chat: setup
 	$(PY) -m trainer chat $(PERSONA)
+
+# the app starts without them (typed calls work); the voice check below says what is missing
+run-deps:
+	@$(MAKE) --no-print-directory system-deps TEST_DEBS="$(RUN_DEBS)" || true
 
 system-deps:
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -49,7 +56,7 @@ test: setup system-deps
 # Re-make the README screenshots (docs/) from the end-to-end test's artifacts.
 screenshots: setup system-deps
 	$(PY) -m pytest -q tests/test_browser.py
-	mkdir -p docs && cp artifacts/call.png artifacts/scorecard.png docs/
+	mkdir -p docs && cp artifacts/call.png artifacts/scorecard.png artifacts/voice.png docs/
 
 bench: setup system-deps
 	bench/run

@@ -72,8 +72,8 @@ def sign_in_token(data_dir: Path, name: str = "学员甲") -> str:
     return open_login(name, store=store)
 
 
-def launch(playwright):
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+def launch(playwright, *extra_args: str):
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + list(extra_args))
 
 
 class CallPage:

@@ -1,6 +1,8 @@
 """End to end in a real browser: Playwright drives Debian's chromium against the
 app started on 127.0.0.1. Waits are on DOM conditions, never fixed sleeps."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
@@ -82,3 +84,43 @@ def test_reload_mid_call_keeps_the_call(page):
     expect(page.messages().first).to_contain_text("宽带客服小李")
     page.say("王先生，真的很抱歉，我理解您的心情。")
     expect(page.messages()).to_have_count(4)
+
+
+def test_a_line_spoken_into_the_microphone_is_recognized_sent_and_answered_aloud(server, tmp_path):
+    """Chromium's fake microphone plays an espeak-ng WAV into `st.audio_input`."""
+    from voicekit import spoken
+
+    url, data = server
+    line = tmp_path / "line.wav"
+    line.write_bytes(spoken("您好，请问有什么可以帮您？"))
+    token = sign_in_token(data, "学员丙")
+    with sync_playwright() as p:
+        browser = launch(p, "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                         f"--use-file-for-fake-audio-capture={line}%noloop",
+                         "--autoplay-policy=no-user-gesture-required")
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                      permissions=["microphone"])
+        page = context.new_page()
+        page.goto(f"{url}/?t={token}&voice=1")
+        page.locator(".st-key-open-complainer button").click()
+        page.locator(".st-key-start button").click()
+        page.locator(".st-key-pickup button").click()
+        page.get_by_role("button", name="Record").click()
+        # the fake microphone plays the file once; stop when it has been captured
+        expect(page.locator('[data-testid="stAudioInputWaveformTimeCode"]')).to_have_text("00:05", timeout=15_000)
+        page.get_by_role("button", name="Stop recording").click()
+        heard = page.locator('[data-testid="stTextInput"] input')
+        expect(heard).to_have_value(re.compile("请问有什么可以帮您"), timeout=60_000)
+        page.locator('[class*="st-key-send-"] button').click()
+        messages = page.locator('[data-testid="stChatMessage"]')
+        expect(messages).to_have_count(2, timeout=30_000)
+        expect(messages.nth(0)).to_contain_text("请问有什么可以帮您")
+        expect(messages.nth(0)).to_contain_text("dBFS")  # how it sounded, under the line
+        expect(page.locator('audio[data-testid="stAudio"]')).to_have_count(1)
+        # the customer's reply plays by itself
+        page.wait_for_function(
+            "() => { const a = document.querySelector('audio[data-testid=\"stAudio\"]'); return a && a.currentTime > 0; }",
+            timeout=15_000)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "voice.png"), full_page=True)
+        browser.close()
