@@ -146,7 +146,7 @@ class Recognizer:
             )
         out = WhisperCompatibleRecognizer(TranscribableAdapter(self._model)).recognize(
             audio, show_dict=True, language=self.cfg.language, initial_prompt=self.prompt,
-            beam_size=5, condition_on_previous_text=False, without_timestamps=True,
+            **voice_content()["recognition"].get("options", {}),
         )
         return out["text"], out["language"]
 
