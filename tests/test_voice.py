@@ -371,3 +371,19 @@ def test_replay_accepts_spoken_lines_with_their_voice(tmp_path):
     f.write_text("persona: complainer\nturns:\n  - {say: 您好, audio: {speed: fast}}\n", encoding="utf-8")
     r = run("replay", str(f), "--json")
     assert r.returncode == 1 and "call.yaml:3" in r.stderr
+
+
+def test_a_personas_own_delivery_rules_are_checked_and_used(tmp_path):
+    from trainer.persona import PersonaError, persona_from_text
+
+    text = (ROOT / "personas" / "rushed.yaml").read_text(encoding="utf-8")
+    voice_line = next(line for line in text.splitlines() if line.startswith("voice:"))
+    bad = text.replace(voice_line, 'voice: {language: zh, rate: 200, gender: female, delivery: [{if: "angr > 5", rate: 1.2}]}')
+    with pytest.raises(PersonaError) as e:
+        persona_from_text(bad, "rushed.yaml")
+    line_no = text.splitlines().index(voice_line) + 1
+    assert any(p.startswith(f"rushed.yaml:{line_no}:") and "angr" in p for p in e.value.problems), e.value.problems
+    good = persona_from_text(text.replace(voice_line, 'voice: {language: zh, rate: 200, gender: female, '
+                                          'delivery: [{if: "patience < 30", rate: 1.5, pitch: 20}]}'), "rushed.yaml")
+    assert delivery_for(good.voice, {**good.mood, "patience": 10}).rate == 300
+    assert delivery_for(good.voice, {**good.mood, "patience": 90}).rate == 200

@@ -68,7 +68,8 @@ def _rules(voice, mood_names: tuple[str, ...]) -> list[tuple[MoodExpr, object]]:
     from .recognition import voice_content
     from ..persona import DeliveryRule
 
-    key = (id(voice.delivery) if voice.delivery else None, mood_names)
+    own = tuple((r.if_, r.rate, r.volume, r.pitch) for r in voice.delivery) if voice.delivery else None
+    key = (own, mood_names)
     if key not in _rules_cache:
         rules = voice.delivery or [DeliveryRule.model_validate(r) for r in voice_content()["delivery"]]
         compiled = []
