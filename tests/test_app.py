@@ -318,7 +318,6 @@ def test_voice_call_bad_audio_gets_a_message_and_the_call_goes_on():
 
 
 def test_voice_call_without_a_model_says_so_and_typing_still_works(monkeypatch):
-    from numpy import zeros  # noqa: F401
     from voicekit import spoken
     import trainer.voice.recognition as recognition
     from trainer.voice import Recognizer, VoiceConfig

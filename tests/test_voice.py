@@ -17,13 +17,13 @@ import pytest
 from conftest import ROOT
 from trainer.lesson import default_library
 from trainer.persona import load_by_id
-from trainer.practice import InputProblem, Practice
+from trainer.practice import Practice
 from trainer.understanding import default_understanding
 from trainer.voice import AudioProblem, Recognizer, SpeechUnavailable, VoiceConfig, load_clip, measure
 from trainer.voice.models import BUNDLED_SHA256, MODEL_FILES, ModelMissing, whisper_model_dir
 from trainer.voice.recognition import default_recognizer
 from trainer.voice.speech import Delivery, Speaker, delivery_for, deliveries, pinyin_text, split_known
-from voicekit import TRAINEE, faster, louder, read, spoken, tone, voice_lines, wav
+from voicekit import faster, louder, read, spoken, tone, voice_lines, wav
 
 
 def duration(data: bytes) -> float:

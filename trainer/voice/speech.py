@@ -25,7 +25,6 @@ import hashlib
 import io
 import itertools
 import json
-import logging
 import os
 import queue
 import threading
@@ -39,7 +38,6 @@ from typing import Iterable
 from ..moodexpr import ExprError, MoodExpr
 from .config import SpeechUnavailable, VoiceConfig
 
-log = logging.getLogger(__name__)
 
 CACHE_VERSION = 1  # bump when text preparation changes, so old audio is not served
 MEMORY_ITEMS = 400
