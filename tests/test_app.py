@@ -322,7 +322,7 @@ def test_voice_call_without_a_model_says_so_and_typing_still_works(monkeypatch):
     import trainer.voice.recognition as recognition
     from trainer.voice import Recognizer, VoiceConfig
 
-    monkeypatch.setattr(recognition, "_default", Recognizer(VoiceConfig(whisper_model="medium")))
+    monkeypatch.setattr(recognition, "default_recognizer", lambda: Recognizer(VoiceConfig(whisper_model="medium")))
     at = voice_call()
     at.audio_input[0].set_value(("line.wav", spoken("您好"), "audio/wav")).run()
     assert any("语音识别不可用" in w.value and "TRAINER_WHISPER_MODEL" in w.value for w in at.warning)

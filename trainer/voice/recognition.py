@@ -182,14 +182,7 @@ class Recognizer:
         return len(bare) >= 6 and bare in re.sub(r"\W", "", tidy(self.prompt))
 
 
-_default: Recognizer | None = None
-_default_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def default_recognizer() -> Recognizer:
     """The process's recognizer (one model in memory, shared by every call)."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Recognizer()
-        return _default
+    return Recognizer()

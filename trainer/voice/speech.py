@@ -31,6 +31,7 @@ import threading
 import wave
 from collections import OrderedDict
 from concurrent.futures import Future
+from functools import lru_cache
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterable
@@ -433,14 +434,7 @@ def join_wavs(wavs: list[bytes]) -> bytes:
     return out.getvalue()
 
 
-_default: Speaker | None = None
-_default_lock = threading.Lock()
-
-
+@lru_cache(maxsize=1)
 def default_speaker() -> Speaker:
-    """The process's speaker: one engine thread shared by every call."""
-    global _default
-    with _default_lock:
-        if _default is None:
-            _default = Speaker()
-        return _default
+    """The process's speaker: one cache in memory, shared by every call."""
+    return Speaker()
