@@ -169,6 +169,14 @@ def _remember_voice() -> None:
         st.query_params.pop("voice", None)
 
 
+@st.cache_resource(show_spinner=False, ttl=60)
+def listening() -> tuple[bool, str]:
+    """Whether speech recognition can run here, and what it is or how to get it."""
+    from trainer.voice import recognition
+
+    return recognition.default_recognizer().status()
+
+
 def voice_caption(audio: dict) -> str:
     return tr("voice_metrics_line", rate=audio.get("speech_rate", "-"), loudness=audio.get("loudness", "-"),
               pitch=audio.get("pitch_variation", "-"))

@@ -96,6 +96,9 @@ def _customer_voice(practice) -> None:
 def _microphone(practice) -> str | None:
     """Record (or upload) a line, recognize it, and send it; returns a problem to show."""
     turn = len(practice.conv.turns)
+    ok, why = ui.listening()
+    if not ok:
+        st.warning(ui.tr("stt_unavailable", reason=ui.plain(why)), icon="🎙")
     recording = st.audio_input(ui.tr("record_line"), key=f"mic-{practice.call_id}-{turn}")
     with st.expander(ui.tr("upload_wav")):
         uploaded = st.file_uploader(ui.tr("upload_wav"), key=f"wav-{practice.call_id}-{turn}",
@@ -112,7 +115,7 @@ def _microphone(practice) -> str | None:
         except AudioProblem as e:
             cache[digest] = ui.tr(e.key, **e.values)
         except SpeechUnavailable as e:
-            cache[digest] = ui.tr("stt_unavailable", reason=str(e))
+            cache[digest] = ui.tr("stt_unavailable", reason=ui.plain(str(e)))
         except InputProblem as e:
             cache[digest] = ui.tr(e.key, **e.values)
     heard = cache[digest]
