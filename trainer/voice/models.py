@@ -105,6 +105,12 @@ def whisper_model_dir(cfg: VoiceConfig, models_root: Path) -> str:
     if cfg.whisper_download:
         log.warning("downloading Whisper model %r from Hugging Face (TRAINER_WHISPER_DOWNLOAD=1)", name)
         return name
+    if bundled_available():
+        raise ModelMissing(
+            f"Whisper model {name!r} is not on this machine; the bundled one is {BUNDLED_SIZE!r} "
+            "(unset TRAINER_WHISPER_MODEL to use it), or set TRAINER_WHISPER_MODEL to a CTranslate2 Whisper "
+            "model directory, or TRAINER_WHISPER_DOWNLOAD=1 to let faster-whisper download it once"
+        )
     raise ModelMissing(f"Whisper model {name!r}: " + HOW_TO)
 
 
