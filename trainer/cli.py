@@ -481,23 +481,17 @@ def cmd_say(args) -> int:
 
 
 def cmd_transcribe(args) -> int:
-    from .i18n import t
-    from .voice.audio import MAX_BYTES, AudioProblem
+    from .voice.audio import AudioProblem, check_size
     from .voice.recognition import SpeechUnavailable, default_recognizer
 
     path = Path(args.wav)
     try:
-        if path.stat().st_size > MAX_BYTES:
-            raise AudioProblem("audio_too_long", seconds=int(path.stat().st_size / 32000), limit=120)
-        data = path.read_bytes()
+        check_size(path.stat().st_size)
+        heard = default_recognizer().hear(path.read_bytes())
     except OSError as e:
         raise CliError(f"{args.wav}: {e.strerror}") from None
     except AudioProblem as e:
-        raise CliError(f"{args.wav}: {t(e.key, 'en', **e.values)}") from None
-    try:
-        heard = default_recognizer().hear(data)
-    except AudioProblem as e:
-        raise CliError(f"{args.wav}: {t(e.key, 'en', **e.values)}") from None
+        raise CliError(f"{args.wav}: {e.message('en')}") from None
     except SpeechUnavailable as e:
         raise CliError(str(e), EXIT_UNAVAILABLE) from None
     acts = list(_understanding().analyze(heard.text).acts)
@@ -513,7 +507,7 @@ def cmd_transcribe(args) -> int:
 
 def cmd_voice(args) -> int:
     from .voice.recognition import default_recognizer
-    from .voice.speech import default_speaker, deliveries
+    from .voice.speech import default_speaker
 
     speaker, recognizer = default_speaker(), default_recognizer()
     tts_ok, tts = speaker.status()
@@ -523,10 +517,7 @@ def cmd_voice(args) -> int:
     if args.prepare and tts_ok:
         from .persona import available, load_by_id
 
-        queued = 0
-        for pid in available():
-            p = load_by_id(pid)
-            queued += speaker.prefetch(p.customer_lines(), deliveries(p.voice, p.mood))
+        queued = sum(speaker.prepare(load_by_id(pid)) for pid in available())
         speaker.drain()
         print(f"synthesized {queued} customer lines ahead ({speaker.synthesized} new)")
     return 0 if tts_ok and stt_ok else EXIT_UNAVAILABLE

@@ -116,10 +116,9 @@ class Practice:
     # -- voice ------------------------------------------------------------------------
     def prepare_voice(self, speaker=None) -> int:
         """Synthesize the persona's lines ahead, in the background; returns how many were queued."""
-        from .voice.speech import default_speaker, deliveries
+        from .voice.speech import default_speaker
 
-        speaker = speaker or default_speaker()
-        return speaker.prefetch(self.persona.customer_lines(), deliveries(self.persona.voice, self.conv.mood))
+        return (speaker or default_speaker()).prepare(self.persona, self.conv.mood)
 
     def customer_audio(self, speaker=None) -> bytes | None:
         """WAV of the customer's latest line as their mood makes it sound (None before they speak).

@@ -7,6 +7,12 @@ from html import escape
 from .i18n import t
 
 
+def voice_summary(audio: dict, lang: str = "zh") -> str:
+    """How a spoken line sounded, in one line (the app and the printable card)."""
+    return t("voice_metrics_line", lang, rate=audio.get("speech_rate", "-"), loudness=audio.get("loudness", "-"),
+             pitch=audio.get("pitch_variation", "-"))
+
+
 def scorecard_html(export: dict, lang: str = "zh") -> str:
     card = export["scorecard"]
     verdict = t("result_passed" if card["passed"] else "result_failed", lang)
@@ -21,9 +27,7 @@ def scorecard_html(export: dict, lang: str = "zh") -> str:
         a = turn.get("audio")
         if not a:
             return ""
-        return "<br><small>" + escape(t("voice_metrics_line", lang, rate=a.get("speech_rate", "-"),
-                                            loudness=a.get("loudness", "-"),
-                                            pitch=a.get("pitch_variation", "-"))) + "</small>"
+        return "<br><small>" + escape(voice_summary(a, lang)) + "</small>"
 
     lines = "".join(
         f"<p><b>{escape(t('agent', lang))} {i}</b>：{escape(turn['agent'])}{spoken(turn)}<br>"

@@ -178,8 +178,9 @@ def listening() -> tuple[bool, str]:
 
 
 def voice_caption(audio: dict) -> str:
-    return tr("voice_metrics_line", rate=audio.get("speech_rate", "-"), loudness=audio.get("loudness", "-"),
-              pitch=audio.get("pitch_variation", "-"))
+    from trainer.report import voice_summary
+
+    return voice_summary(audio, lang())
 
 
 def start_practice(lesson_id: str, mode: str) -> Practice:

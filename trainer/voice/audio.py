@@ -52,12 +52,18 @@ class Clip:
         return buf.getvalue()
 
 
+def check_size(nbytes: int) -> None:
+    """Refuse a recording by its size alone (before a file is read into memory)."""
+    if nbytes > MAX_BYTES:
+        # 32,000 bytes a second: 16-bit mono at 16 kHz, what the browser records
+        raise AudioProblem("audio_too_long", seconds=int(nbytes / 32000), limit=int(MAX_SECONDS))
+
+
 def load_clip(data: bytes) -> Clip:
     """The recording in `data` (WAV bytes), or AudioProblem."""
     if not data:
         raise AudioProblem("audio_empty")
-    if len(data) > MAX_BYTES:
-        raise AudioProblem("audio_too_long", seconds=int(len(data) / 32000), limit=int(MAX_SECONDS))
+    check_size(len(data))
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RIFX", b"RF64") or data[8:12] != b"WAVE":
         raise AudioProblem("audio_not_wav")
     try:

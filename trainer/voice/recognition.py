@@ -77,6 +77,7 @@ class Recognizer:
         self._lock = threading.Lock()
         self._model = None
         self.prompt = voice_content()["recognition"]["initial_prompt"]
+        self._prompt_bare = re.sub(r"\W", "", tidy(self.prompt))
 
     @property
     def engine(self) -> str:
@@ -179,7 +180,7 @@ class Recognizer:
     def _echo(self, text: str) -> bool:
         """Whisper repeats its prompt when it hears nothing it knows."""
         bare = re.sub(r"\W", "", text)
-        return len(bare) >= 6 and bare in re.sub(r"\W", "", tidy(self.prompt))
+        return len(bare) >= 6 and bare in self._prompt_bare
 
 
 @lru_cache(maxsize=1)

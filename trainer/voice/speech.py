@@ -314,6 +314,10 @@ class Speaker:
                     n += 1
         return n
 
+    def prepare(self, persona, mood: dict[str, int] | None = None) -> int:
+        """Queue all of a persona's lines in every mood band, the band of `mood` first."""
+        return self.prefetch(persona.customer_lines(), deliveries(persona.voice, mood or persona.mood))
+
     def drain(self, timeout: float = 120.0) -> None:
         """Wait until everything queued is made (tests, benchmarks, `voice --prepare`)."""
         with self._lock:
