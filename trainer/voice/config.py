@@ -16,12 +16,25 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+
+import yaml
 
 DATA_DIR = Path(__file__).resolve().parent.parent.parent / "data"
 
 TTS_ENGINES = ("pyttsx3", "off")
 STT_ENGINES = ("whisper", "vosk", "google", "off")
+
+
+CONTENT = Path(__file__).resolve().parent.parent / "content" / "voice.yaml"
+
+
+@lru_cache(maxsize=1)
+def voice_content() -> dict:
+    """content/voice.yaml: mood -> delivery rules and the recognizer's prompt and options."""
+    with open(CONTENT, encoding="utf-8") as f:
+        return yaml.safe_load(f)
 
 
 class SpeechUnavailable(RuntimeError):

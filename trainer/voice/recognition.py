@@ -28,14 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import opencc
-import yaml
 
 from .audio import AudioProblem, Clip, load_clip
-from .config import SpeechUnavailable, VoiceConfig
+from .config import SpeechUnavailable, VoiceConfig, voice_content
 from .models import ModelMissing, whisper_model_dir
 from .prosody import Prosody
 
-CONTENT = Path(__file__).resolve().parent.parent / "content" / "voice.yaml"
 
 
 @dataclass
@@ -51,12 +49,6 @@ class Heard:
     def to_dict(self) -> dict:
         return {"text": self.text, "language": self.language, "engine": self.engine,
                 **self.metrics, "elapsed": round(self.elapsed, 3)}
-
-
-@lru_cache(maxsize=1)
-def voice_content() -> dict:
-    with open(CONTENT, encoding="utf-8") as f:
-        return yaml.safe_load(f)
 
 
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff，。？！、：；]) +(?=[\u3400-\u9fff，。？！、：；])")

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Iterable
 
 from ..moodexpr import ExprError, MoodExpr
-from .config import SpeechUnavailable, VoiceConfig
+from .config import SpeechUnavailable, VoiceConfig, voice_content
 
 
 CACHE_VERSION = 1  # bump when text preparation changes, so old audio is not served
@@ -64,7 +64,6 @@ _rules_cache: dict[tuple, list] = {}
 
 
 def _rules(voice, mood_names: tuple[str, ...]) -> list[tuple[MoodExpr, object]]:
-    from .recognition import voice_content
     from ..persona import DeliveryRule
 
     own = tuple((r.if_, r.rate, r.volume, r.pitch) for r in voice.delivery) if voice.delivery else None
