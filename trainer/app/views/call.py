@@ -113,7 +113,7 @@ def _microphone(practice) -> str | None:
         try:
             cache[digest] = practice.hear(data)
         except AudioProblem as e:
-            cache[digest] = ui.tr(e.key, **e.values)
+            cache[digest] = e.message(ui.lang())
         except SpeechUnavailable as e:
             cache[digest] = ui.tr("stt_unavailable", reason=ui.plain(str(e)))
         except InputProblem as e:
