@@ -135,7 +135,13 @@ def test_empty_and_overlong_input_get_a_message_and_nothing_is_played():
     assert [w.value for w in at.warning] == ["请先输入内容再发送。"]
     say(at, "长" * 5000)
     assert [w.value for w in at.warning] == ["这句话太长了（5000 字），请控制在 2000 字以内。"]
+    say(at, "hello, how are you?")
+    assert [w.value for w in at.warning] == ["这位客户只听得懂中文：请用中文说（可以夹带英文词）。"]
+    say(at, "😀👍\x07")
+    assert [w.value for w in at.warning] == ["这句话里没有文字（只有符号或表情），请用中文说一句话。"]
     assert len(chat(at)) == 1  # only the customer's "喂？"
+    say(at, "您好，我是电信客服小周，您家宽带可以免费提速到300M")  # mixed scripts are fine
+    assert len(chat(at)) == 3
 
 
 def test_text_is_shown_as_text():
@@ -244,6 +250,48 @@ def test_the_trainer_dashboard_shows_the_team():
     assert list(table["学员"]) == ["小李"] and int(table["最高分"].iloc[0]) >= 90
     assert any(d.label == "导出 CSV" for d in boss.get("download_button"))
     assert chat(boss)[0] == "喂？" or chat(boss)[0] == "喂，哪位？"  # a call to review
+
+
+def test_a_trainer_corrects_a_line_and_rescores_without_changing_the_call():
+    from trainer.corrections import Corrections
+    from trainer.store import default_store
+
+    at = start_call("complainer")
+    say(at, "您好，请问有什么可以帮您？")
+    say(at, "一个月断三回，搁谁谁不上火啊")
+    at.button(key="hangup").click().run()
+    call_id = at.query_params["call"]
+    before = default_store().load(call_id)
+    boss = app(user="王老师", role="trainer")
+    boss.switch_page("views/dashboard.py").run()
+    assert any(c.value.startswith("系统理解为") for c in boss.caption)
+    fix = boss.multiselect(key=f"fix-{call_id}-2")
+    fix.set_value(["empathize", "paraphrase"]).run()
+    boss.button(key=f"save-fix-{call_id}-2").click().run()
+    assert not boss.exception
+    assert Corrections(default_store()).for_call(call_id)[2]["corrected_by"] == "王老师"
+    assert any("纠正为" in c.value and "同理" in c.value for c in boss.caption)
+    boss.button(key=f"rescore-{call_id}").click().run()
+    assert any("原记录" in i.value for i in boss.info)
+    assert default_store().load(call_id) == before  # the stored call is untouched
+
+
+def test_the_trainers_see_what_the_customer_did_not_understand():
+    at = start_call("complainer")
+    say(at, "您好，请问有什么可以帮您？")
+    say(at, "今天天气不错啊")
+    boss = app(user="王老师", role="trainer")
+    boss.switch_page("views/understanding.py").run()
+    assert not boss.exception
+    table = boss.dataframe[0].value
+    assert list(table["句子"]) == ["今天天气不错啊"] and list(table["次数"]) == [1]
+    boss.multiselect(key="unplaced-acts-0").set_value([]).run()
+    boss.button(key="unplaced-save").click().run()
+    assert [s.value for s in boss.success] == ["已保存。"]
+    assert list(boss.dataframe[0].value["纠正为"]) == ["—"]  # read by a trainer: no act at all
+    assert any(d.label.startswith("导出为标注数据") for d in boss.get("download_button"))
+    with pytest.raises(ValueError):  # not a page for trainees
+        app().switch_page("views/understanding.py").run()
 
 
 def test_the_persona_workshop_validates_draws_and_tries():

@@ -22,7 +22,7 @@ def test_inbound_starts_with_the_trainees_greeting(mini):
 
 
 def test_no_greeting_takes_the_default_move_and_costs_mood(mini):
-    turn = call(mini, "说吧").turns[0]
+    turn = call(mini, "稍等一下").turns[0]
     assert turn.customer == "（没问候）说吧。" and turn.mood["anger"] == 55
 
 
@@ -48,7 +48,7 @@ def test_mood_condition_guards_a_move(mini):
     assert conv.state == "done"  # trust 65 >= 60
     low = call(mini, "你好")
     low.mood["trust"] = 10
-    low.say("我理解")  # to calm, trust 25
+    low.say("我理解您的心情")  # to calm, trust 25
     low.say("我马上给您派师傅上门")
     assert low.state == "calm" and low.turns[-1].events == ["fallback"]
 

@@ -202,7 +202,7 @@ def test_practice_mode_gives_one_hint_at_a_time():
 def test_a_fault_gets_an_immediate_hint_and_exam_mode_none():
     lesson, conv = play("legalistic", lines=["您好，请问有什么可以帮您？", "你爱信不信。"])
     assert hint(lesson, LIB, view_of(conv)) is None  # the call is over: he hung up
-    lesson, conv = play("complainer", lines=["您好，请问有什么可以帮您？", "难道您没重启过路由器吗？"])
+    lesson, conv = play("complainer", lines=["您好，请问有什么可以帮您？", "亲，别急嘛，这点小事包在我身上啦"])
     assert hint(lesson, LIB, view_of(conv)).startswith("刚才这句要注意：")
     exam = lesson.model_copy(update={"mode": "exam"})
     assert hint(exam, LIB, view_of(conv)) is None

@@ -152,3 +152,28 @@ def test_accounts_passwords_and_login_tokens(url):
     assert account_of(token, store=store) is None
     assert account_of("' or 1=1 --", store=store) is None  # bound parameters only
     store.engine.dispose()
+
+
+def test_turns_stored_before_the_learning_loop_are_upgraded_with_their_fallbacks(url):
+    import json
+    import time
+
+    from trainer.corrections import Corrections
+
+    engine = create_engine(url)
+    migrate(engine, "0003")
+    with engine.begin() as conn:
+        conn.execute(text("insert into users (name, role, created_at, team) values ('老用户', 'trainee', :t, '')"),
+                     {"t": time.time()})
+        conn.execute(text(
+            "insert into sessions (id, user_id, persona, lesson, seed, mode, started_at, state) "
+            "values ('old-call-2', 1, 'complainer', 'complainer', 2, 'practice', :t, '{}')"), {"t": time.time()})
+        for idx, (agent, events) in enumerate([("您好", ["move:ringing[0]"]), ("今天天气不错", ["fallback"])], 1):
+            conn.execute(text(
+                "insert into turns (session_id, idx, agent, acts, customer, state, mood, measures, events, created_at) "
+                "values ('old-call-2', :i, :agent, '[]', '…', 'venting', '{}', '{}', :events, :t)"),
+                {"i": idx, "agent": agent, "events": json.dumps(events), "t": time.time()})
+    engine.dispose()
+    store = CallStore(url)
+    assert [u.line for u in Corrections(store).unplaced()] == ["今天天气不错"]
+    store.engine.dispose()

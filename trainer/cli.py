@@ -75,7 +75,27 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("--file", "-f")
     c.add_argument("--json", action="store_true")
     c.add_argument("--explain", action="store_true", help="show why each act was found")
+    c.add_argument("--model", help="an act model file (.npz from 'train --output'); default: the bundled model")
     c.set_defaults(func=cmd_understand)
+
+    c = sub.add_parser("train", help="retrain the act matcher from the corpus and trainers' corrections")
+    c.add_argument("--by", default="cli", help="who asked (stored with the model)")
+    c.add_argument("--output", help="write the model trained on the bundled corpus alone to this .npz file "
+                                    "(how the bundled model is made) instead of retraining the app's model")
+    c.set_defaults(func=cmd_train)
+
+    c = sub.add_parser("corpus", help="check labelled-line files, or make recognizer-output lines from them")
+    c.add_argument("action", choices=["check", "spoken"])
+    c.add_argument("paths", nargs="*", help="files to check (default: the bundled corpus)")
+    c.add_argument("--per-writer", type=int, default=40, help="spoken: lines per writer")
+    c.add_argument("-o", "--output", help="spoken: the JSON Lines file to write")
+    c.set_defaults(func=cmd_corpus)
+
+    c = sub.add_parser("corrections", help="export or import trainers' corrections (labelled lines)")
+    c.add_argument("action", choices=["export", "import"])
+    c.add_argument("file", help="export: the file to write ('-' for standard output); import: the file to read")
+    c.add_argument("--by", default="cli", help="import: who the lines are credited to")
+    c.set_defaults(func=cmd_corrections)
 
     c = sub.add_parser("validate", help="check persona files")
     c.add_argument("paths", nargs="+")
@@ -142,10 +162,18 @@ def _persona(persona_id: str):
         raise CliError(str(e)) from None
 
 
-def _understanding():
-    from .understanding import CueError, default_understanding
+def _understanding(model_file: str | None = None):
+    from .understanding import CueError, Understanding, default_understanding, cue_rules
+    from .actmodel import ActModel
 
     try:
+        if model_file:
+            try:
+                return Understanding(cue_rules.files(), ActModel.load(Path(model_file)))
+            except OSError as e:
+                raise CliError(f"{model_file}: {e.strerror}") from None
+            except ValueError as e:
+                raise CliError(f"{model_file}: {e}") from None
         return default_understanding()
     except CueError as e:
         raise CliError(str(e)) from None
@@ -413,6 +441,7 @@ def cmd_lessons(args) -> int:
 
 
 def cmd_understand(args) -> int:
+    from .text import script_of
     from .yamlfile import read_text
 
     from .understanding import MAX_LINE
@@ -424,7 +453,7 @@ def cmd_understand(args) -> int:
     if args.line is not None and len(args.line) > MAX_LINE:
         raise CliError(f"the line is {len(args.line):,} characters, at most {MAX_LINE:,}")
     lines = [args.line] if args.line is not None else read_text(args.file, max_bytes=5_000_000).splitlines()
-    u = _understanding()
+    u = _understanding(args.model)
     bad = 0
     for number, line in enumerate(lines, 1):
         if args.file and not line.strip():
@@ -436,13 +465,17 @@ def cmd_understand(args) -> int:
                   if args.json else f"error: {message}")
             continue
         a = u.analyze(line)
+        note = {"latin": "no Chinese in this line: the trainer understands Chinese lines",
+                "empty": "no words in this line (only symbols, emoji or control characters)"}.get(script_of(line))
         if args.json:
             obj = {"line": line, "acts": list(a.acts)}
+            if note:
+                obj["note"] = note
             if args.explain:
                 obj.update(measures=a.measures(), evidence=a.evidence)
             print(json.dumps(obj, ensure_ascii=False))
         else:
-            print(f"{line}\n  → {', '.join(a.acts) or '（无）'}   {a.measures()}")
+            print(f"{line}\n  → {', '.join(a.acts) or '（无）'}   {a.measures()}" + (f"\n  ({note})" if note else ""))
             if args.explain:
                 for act, why in a.evidence.items():
                     print(f"     {act}: {why}")
@@ -658,6 +691,111 @@ def cmd_test(args) -> int:
             print(f"  {report.divergence}")
     print(f"{len(files) - failed} passed, {failed} failed")
     return EXIT_INVALID if failed else 0
+
+
+def cmd_train(args) -> int:
+    from . import corpus, training
+    from .corpus import CorpusError
+
+    say = lambda msg: print(f"  … {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    try:
+        if args.output:
+            lines = corpus.bundled()
+            model = training.train(lines, meta={"id": "bundled"}, progress=say)
+            model.save(Path(args.output))
+            real = training.measure_real(_understanding(args.output))
+            cv = model.meta["cv"]
+            print(f"{args.output}: {len(lines)} lines from {model.meta['groups']} writers; grouped cross-validation "
+                  f"macro-F1 {cv['macro_f1']:.3f}" + (f"; real agent lines {real['macro_f1']:.3f}" if real else ""))
+            return 0
+        from .store import default_store
+
+        outcome = training.retrain(default_store(), args.by, progress=say)
+    except CorpusError as e:
+        raise CliError(str(e)) from None
+    except training.TrainingBusy as e:
+        raise CliError(str(e)) from None
+    print(outcome.report())
+    return 0
+
+
+def cmd_corpus(args) -> int:
+    from . import corpus
+    from .corpus import CorpusError
+
+    try:
+        if args.action == "check":
+            files = [Path(p) for p in args.paths] or sorted(corpus.CORPUS_DIR.glob("*.jsonl"))
+            total = []
+            for f in files:
+                lines = corpus.read(f)
+                total += lines
+                print(f"{f}: ok ({len(lines)} labelled lines)")
+            print(corpus.describe(total))
+            return 0
+        if not args.output:
+            raise CliError("corpus spoken needs -o FILE", EXIT_USAGE)
+        return _spoken_corpus(args)
+    except CorpusError as e:
+        raise CliError(str(e)) from None
+
+
+def _spoken_corpus(args) -> int:
+    import random
+
+    from . import corpus
+    from .voice.recognition import SpeechUnavailable, default_recognizer
+    from .voice.speech import default_speaker
+    from .voice.spoken import spoken
+
+    by_writer: dict[str, list] = {}
+    for x in corpus.bundled():
+        if x.style != "asr_voice":
+            by_writer.setdefault(x.writer, []).append(x)
+    rng = random.Random(0)
+    chosen = [x for w in sorted(by_writer) for x in rng.sample(by_writer[w], min(args.per_writer, len(by_writer[w])))]
+    kept = 0
+    try:
+        with open(args.output, "w", encoding="utf-8") as out:
+            for i, (x, twin, rate) in enumerate(spoken(chosen, default_speaker(), default_recognizer()), 1):
+                if twin is not None:
+                    out.write(twin.to_json() + "\n")
+                    out.flush()
+                    kept += 1
+                print(f"{i}/{len(chosen)} cer {rate:.2f} {'kept' if twin else 'dropped'}", file=sys.stderr)
+    except SpeechUnavailable as e:
+        raise CliError(str(e), EXIT_UNAVAILABLE) from None
+    print(f"{args.output}: {kept} of {len(chosen)} spoken lines recognized closely enough to keep their labels")
+    return 0
+
+
+def cmd_corrections(args) -> int:
+    from .corpus import CorpusError
+    from .corrections import Corrections
+    from .store import default_store
+
+    fixes = Corrections(default_store())
+    if args.action == "export":
+        text = fixes.export()
+        if args.file == "-":
+            sys.stdout.write(text)
+        else:
+            try:
+                Path(args.file).write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise CliError(f"{args.file}: cannot write: {e.strerror}") from None
+            print(f"{args.file}: {text.count(chr(10))} labelled line(s)")
+        return 0
+    try:
+        raw = Path(args.file).read_bytes()
+    except OSError as e:
+        raise CliError(f"{args.file}: {e.strerror}") from None
+    try:
+        n = fixes.import_file(raw, args.file, args.by)
+    except CorpusError as e:
+        raise CliError(str(e)) from None
+    print(f"{args.file}: {n} labelled line(s) stored as corrections by {args.by}")
+    return 0
 
 
 def cmd_bench(args) -> int:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import (
-    JSON, Boolean, Column, Float, ForeignKey, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    JSON, Boolean, Column, Float, ForeignKey, Integer, LargeBinary, MetaData, String, Table, Text,
+    UniqueConstraint,
     create_engine, event,
 )
 from sqlalchemy.engine import Engine
@@ -71,7 +72,36 @@ turns = Table(
     Column("measures", JSON, nullable=False),
     Column("events", JSON, nullable=False),
     Column("created_at", Float),  # when the turn was played (committed)
+    Column("fallback", Boolean),  # the customer could not place the line
+    Column("model", String(40)),  # the act model that read the line
     UniqueConstraint("session_id", "idx"),
+)
+
+# A trainer's reading of a line's acts (docs/labelling.md); the call's own record
+# is never changed by it.
+corrections = Table(
+    "corrections", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("session_id", String(40), index=True),  # the call and turn it corrects, if any
+    Column("turn_idx", Integer),
+    Column("line", Text, nullable=False),
+    Column("acts", JSON, nullable=False),
+    Column("before", JSON),  # the acts the line had been given
+    Column("corrected_by", String(80), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Act models trained from the corpus and the corrections (training.py); the
+# newest `active` one reads new lines, the bundled model when there is none.
+act_models = Table(
+    "act_models", metadata,
+    Column("id", String(40), primary_key=True),
+    Column("created_at", Float, nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Column("status", String(12), nullable=False),  # training | active | rejected | failed | retired
+    Column("note", Text, nullable=False, server_default=""),
+    Column("metrics", JSON),
+    Column("data", LargeBinary),  # ActModel.to_bytes(): arrays only, read with allow_pickle=False
 )
 
 

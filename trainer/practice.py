@@ -18,7 +18,9 @@ from .lesson import Lesson, Library, default_library
 from .persona import Persona, load_by_id
 from .scoring import Scorecard, hint, score
 from .store import CallStore, default_store
-from .understanding import MAX_LINE, default_understanding
+from .text import MAX_LINE, script_of
+from .training import current_understanding
+from .understanding import default_understanding
 
 
 class InputProblem(ValueError):
@@ -54,7 +56,7 @@ class Practice:
         lesson = library.lesson(lesson_id)
         persona = load_by_id(lesson.persona)
         seed = secrets.randbelow(1_000_000) if seed is None else seed
-        conv = Conversation(persona, seed=seed, understanding=default_understanding())
+        conv = Conversation(persona, seed=seed, understanding=current_understanding(store))
         p = cls(lesson, persona, conv, secrets.token_urlsafe(9), time.time(), user, library, store, mode)
         p.save()
         return p
@@ -67,7 +69,7 @@ class Practice:
         d = store.load(call_id)
         lesson = library.lesson(d["lesson"])
         persona = load_by_id(d["persona"])
-        conv = Conversation.from_json(d["call"], persona, understanding=default_understanding())
+        conv = Conversation.from_json(d["call"], persona, understanding=current_understanding(store))
         p = cls(lesson, persona, conv, call_id, d["started"], d["user"], library, store, d.get("mode"))
         p.ended_at = d.get("ended_at")
         return p
@@ -77,6 +79,7 @@ class Practice:
         self.store.save(self.call_id, {
             "call_id": self.call_id, "user": self.user, "lesson": self.lesson.id, "persona": self.persona.id,
             "mode": self.lesson.mode, "started": self.started, "ended_at": self.ended_at,
+            "model": self.conv.understanding.model_id,
             "call": json.loads(self.conv.to_json()),
             "score": card.score if card else None, "passed": card.passed if card else None,
             "items": {it.id: it.passed for it in card.items if it.applicable} if card else None,
@@ -94,6 +97,9 @@ class Practice:
             raise InputProblem("empty_line")
         if len(text) > MAX_LINE:
             raise InputProblem("line_too_long", chars=len(text), limit=MAX_LINE)
+        script = script_of(text)
+        if script != "chinese":  # an English line or emoji alone: the customer understands Chinese
+            raise InputProblem("not_chinese" if script == "latin" else "no_words")
         turn = self.conv.say(text, audio)
         if self.conv.ended:
             self.ended_at = time.time()
@@ -112,6 +118,17 @@ class Practice:
 
     def scorecard(self) -> Scorecard:
         return score(self.lesson, self.library, view_of(self.conv))
+
+    def rescored(self, fixes: dict[int, dict]) -> Scorecard:
+        """The scorecard as it would be with trainers' corrections (`Corrections.for_call`) in
+        place of the acts they correct. The call's record and stored scorecard stay as they are;
+        the customer's replies are the ones the call had."""
+        from .checklist import view_of_record
+        from .corrections import rescored_acts
+
+        record = {"opening": self.conv.opening, "outcome": self.conv.outcome, "ended": self.conv.ended,
+                  "hung_up_by": self.conv.hung_up_by, "turns": rescored_acts([vars(t) for t in self.conv.turns], fixes)}
+        return score(self.lesson, self.library, view_of_record(record, self.persona, self.conv.understanding))
 
     # -- voice ------------------------------------------------------------------------
     def prepare_voice(self, speaker=None) -> int:

@@ -92,7 +92,8 @@ def score(lesson: Lesson, library: Library, call: CallView) -> Scorecard:
     ]
     return Scorecard(
         lesson=lesson.id, persona=call.persona_id, outcome=call.outcome, hung_up_by=call.hung_up_by,
-        score=value, pass_mark=lesson.pass_mark, passed=value >= lesson.pass_mark,
+        # a call left unfinished does not pass, whatever its lines scored so far
+        score=value, pass_mark=lesson.pass_mark, passed=call.ended and value >= lesson.pass_mark,
         sections=sections, items=items, strengths=strengths, fixes=fixes, violations=violations, voice=voice,
     )
 

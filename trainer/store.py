@@ -67,7 +67,7 @@ class CallStore:
                 conn.execute(insert(turns), [
                     dict(session_id=call_id, idx=t["index"], agent=t["agent"], acts=t["acts"], customer=t["customer"],
                          state=t["state"], mood=t["mood"], measures=t["measures"], events=t["events"],
-                         created_at=time.time())
+                         created_at=time.time(), fallback="fallback" in t["events"], model=record.get("model"))
                     for t in new
                 ])
 

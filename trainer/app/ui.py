@@ -14,6 +14,7 @@ from trainer.lesson import Library
 from trainer.persona import Persona, PersonaError, load_by_id
 from trainer.practice import Practice
 from trainer.understanding import default_understanding
+from trainer.vocabulary import acts as act_labels
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$&])")
 
@@ -107,6 +108,8 @@ def page_defs():
     if is_trainer():
         pages["dashboard"] = st.Page("views/dashboard.py", title=tr("nav_dashboard"), icon="🧭", url_path="dashboard")
         pages["editor"] = st.Page("views/editor.py", title=tr("nav_editor"), icon="🛠️", url_path="editor")
+        pages["understanding"] = st.Page("views/understanding.py", title=tr("nav_understanding"), icon="👂",
+                                         url_path="understanding")
     return pages
 
 
@@ -189,3 +192,60 @@ def start_practice(lesson_id: str, mode: str) -> Practice:
     st.query_params["call"] = p.call_id
     st.query_params["lesson"] = lesson_id
     return p
+
+
+# -- reviewing a call: a trainer reads it and may correct a line's acts ------------------
+
+
+def act_names(acts) -> str:
+    labels = act_labels()
+    return " · ".join(labels.get(a, a) for a in acts) or "—"
+
+
+def review_call(p: Practice) -> None:
+    """A stored call as a QA reviewer reads it: the transcript with each line's acts, a way to
+    correct them (kept beside the call, never in it), and the scorecard rescored with them."""
+    from trainer.corrections import Corrections, CorrectionError
+    from trainer.store import default_store
+
+    fixes = Corrections(default_store())
+    fixed = fixes.for_call(p.call_id)
+    card = p.scorecard()
+    st.markdown(f"**{tr('score')}** {card.score} · {tr('outcome_' + str(card.outcome))}")
+    turns = {t.index: t for t in p.conv.turns}
+    labels = act_labels()
+    for row in p.transcript():
+        who, avatar = ("user", "🎧") if row["who"] == "agent" else ("assistant", "👤")
+        with st.chat_message(who, avatar=avatar):
+            st.markdown(plain(row["text"]))
+            if row["who"] != "agent":
+                continue
+            turn = turns[row["turn"]]
+            fix = fixed.get(turn.index)
+            st.caption(f"{tr('acts_heard')}: {plain(act_names(turn.acts))}"
+                       + (f" → {tr('acts_corrected')}: {plain(act_names(fix['acts']))}"
+                          f"（{plain(fix['corrected_by'])}）" if fix else ""))
+            with st.expander(tr("correct_acts"), expanded=False):
+                chosen = st.multiselect(tr("acts"), list(labels), default=list(fix["acts"] if fix else turn.acts),
+                                        format_func=lambda a: f"{labels[a]} ({a})", key=f"fix-{p.call_id}-{turn.index}")
+                if st.button(tr("save_correction"), key=f"save-fix-{p.call_id}-{turn.index}"):
+                    try:
+                        fixes.correct_turn(p.call_id, turn.index, chosen, user())
+                    except CorrectionError as e:
+                        st.error(plain(str(e)))
+                    else:
+                        st.rerun()
+    for f in card.fixes:
+        st.markdown(f"❌ {plain(f['title'])}" + (f"（{tr('turn_n', n=f['evidence_turn'])}）" if f["evidence_turn"] else ""))
+    if fixed and st.button(tr("rescore"), key=f"rescore-{p.call_id}"):
+        again = p.rescored(fixed)
+        st.info(tr("rescored", score=again.score, was=card.score))
+        changed = [(a, b) for a, b in zip(card.items, again.items) if a.passed != b.passed or a.applicable != b.applicable]
+        for a, b in changed:
+            st.markdown(f"- {plain(b.title)}: {_verdict(a)} → {_verdict(b)}")
+
+
+def _verdict(item) -> str:
+    if not item.applicable:
+        return tr("not_applicable")
+    return "✅" if item.passed else "❌"

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import opencc
 
+from . import junk
 from .audio import AudioProblem, Clip, load_clip
 from .config import SpeechUnavailable, VoiceConfig, voice_content
 from .models import ModelMissing, whisper_model_dir
@@ -103,8 +104,11 @@ class Recognizer:
         text = tidy(text)
         if self._echo(text):
             text = ""
-        if not text:
+        why = junk.problem(text)
+        if why == "no_words":
             raise AudioProblem("audio_no_words")
+        if why:  # characters with no relation to speech: never sent as the trainee's line
+            raise AudioProblem("audio_not_recognized", heard=text[:30] + ("…" if len(text) > 30 else ""))
         return Heard(text, language, self.engine, prosody.metrics(text), time.perf_counter() - started)
 
     def recognize(self, clip: Clip) -> tuple[str, str]:

@@ -61,15 +61,7 @@ def render() -> None:
     choice = st.selectbox(ui.tr("review_call"), table["call"], key="review",
                           format_func=lambda c: " · ".join(str(v) for v in table.loc[table["call"] == c].iloc[0, 1:4]))
     if choice:
-        p = Practice.resume(choice, library=lib)
-        card = p.scorecard()
-        st.markdown(f"**{ui.tr('score')}** {card.score} · {ui.tr('outcome_' + str(card.outcome))}")
-        for row in p.transcript():
-            who, avatar = ("user", "🎧") if row["who"] == "agent" else ("assistant", "👤")
-            with st.chat_message(who, avatar=avatar):
-                st.markdown(ui.plain(row["text"]))
-        for f in card.fixes:
-            st.markdown(f"❌ {ui.plain(f['title'])}" + (f"（{ui.tr('turn_n', n=f['evidence_turn'])}）" if f["evidence_turn"] else ""))
+        ui.review_call(Practice.resume(choice, library=lib))
 
 
 render()
